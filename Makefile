@@ -1,0 +1,41 @@
+# Chatdrop's two entry points (see README.md):
+#   make run    install what's missing, build for release, serve on :3000
+#   make test   install what's missing, run every test
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/scripts/tools/node_modules/.bin:$(PATH)
+# cargo-leptos sets this when it builds the server; setting it for plain
+# cargo too keeps `cargo test` from rebuilding Leptos with another value.
+export LEPTOS_OUTPUT_NAME := chatdrop
+
+PORT ?= 3000
+DATA_DIR ?= data
+
+.PHONY: run test setup setup-test build-release build-debug test-rust test-browser lint
+
+run: setup build-release
+	./target/release/chatdrop --port $(PORT) --data-dir $(DATA_DIR)
+
+test: setup-test build-debug test-rust test-browser
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+build-release:
+	cargo leptos build --release
+
+build-debug:
+	cargo leptos build
+
+test-rust:
+	cargo test --workspace --exclude frontend
+
+test-browser:
+	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

@@ -1,0 +1,77 @@
+//! The seam between the shared app and the server that hosts it.
+//!
+//! Server functions live in this crate but storage, sessions and rate limits
+//! live in `server`, which depends on us; so the server implements
+//! [`Backend`] and hands it to Leptos as context. Server-only: compiled with
+//! the `ssr` feature.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::HeaderValue;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{LoginForm, Session};
+use crate::protocol::RoomCode;
+
+/// Who is asking: put into every request's extensions by the server's
+/// middleware before any handler or server function runs.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The peer address, used to throttle guessing.
+    pub ip: IpAddr,
+    /// The verified session cookie, if any.
+    pub session: Option<Session>,
+    /// Whether the request came from a page of this site (see `Origin`).
+    pub same_origin: bool,
+}
+
+/// What the server does for the shared app.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Creates or joins a room as the login form asked, returning the room
+    /// and the session to store in the cookie.
+    async fn login(&self, caller: &Caller, form: LoginForm) -> Result<(RoomCode, Session), AppError>;
+
+    /// Whether a room with this code exists.
+    async fn room_exists(&self, code: &RoomCode) -> Result<bool, AppError>;
+
+    /// A `Set-Cookie` value that stores `session`, signed.
+    fn session_cookie(&self, session: &Session) -> HeaderValue;
+}
+
+/// The backend, as provided by the server.
+pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
+    use_context::<Arc<dyn Backend>>().ok_or(AppError::Internal)
+}
+
+/// The caller of the current request.
+pub fn caller() -> Result<Caller, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .ok_or(AppError::Internal)
+}
+
+/// Stores `session` in the response's cookie.
+pub fn set_session(backend: &dyn Backend, session: &Session) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(http::header::SET_COOKIE, backend.session_cookie(session));
+    }
+}
+
+/// Turns an error into the response status of the current server function,
+/// so a refusal is a 4xx, never the 500 server functions default to.
+pub fn fail<T>(error: AppError) -> Result<T, AppError> {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
+        }
+    }
+    Err(error)
+}
+
+/// Feedback for a login form posted without JavaScript: the server renders
+/// the login page again with this as context.
+#[derive(Clone, Debug)]
+pub struct LoginFeedback(pub crate::model::LoginPrefill);

@@ -1,0 +1,90 @@
+//! Chatdrop's shared crate: the pages, their server functions and the wire
+//! vocabulary, compiled to WASM for the browser (`hydrate`) and natively for
+//! the server (`ssr`). Nothing here touches storage directly: the server
+//! plugs in through [`backend::Backend`].
+
+pub mod error;
+pub mod login;
+pub mod model;
+pub mod protocol;
+pub mod room;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="Chat and share files with anyone who has the room code." />
+                <link rel="stylesheet" href=css />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The whole app: the login page at `/` and a room at `/room/{code}`.
+///
+/// Every route renders in `Async` mode: the server waits for the page's data
+/// and sends complete HTML, so the page works without JavaScript and hydrates
+/// without a flash of loading states.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    view! {
+        <Title text="Chatdrop" />
+        <Router>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=login::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/room/:code") view=room::RoomPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Shown for any path no route matches.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Chatdrop" />
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There's nothing at this address."</p>
+            <p><a href="/">"Go to Chatdrop"</a></p>
+        </section>
+    }
+}
+
+/// Marks `<html data-hydrated>` once the WASM app has taken over the page,
+/// so browser tests (and CSS) can tell the hydrated page from the plain one.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
+}

@@ -1,0 +1,173 @@
+//! The login page: a name, a room code, "Create room" and "Join room".
+//!
+//! The form posts to `/` so it works without JavaScript (the server answers
+//! with a redirect or the page again with an alert). Once hydrated, the same
+//! form calls the [`login`] server function and moves to the room with
+//! client-side routing.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+use crate::error::AppError;
+use crate::model::LoginPrefill;
+use crate::protocol::{RoomCode, NAME_MAX_CHARS};
+
+/// Creates or joins a room and signs the caller in; returns the room's code.
+/// `action` is the pressed button's value: `create` or `join`.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(name: String, code: String, action: String) -> Result<RoomCode, AppError> {
+    use crate::backend::{backend, caller, fail, set_session};
+    use crate::model::LoginForm;
+    use crate::protocol::LoginAction;
+
+    let backend = backend()?;
+    let caller = caller()?;
+    if !caller.same_origin {
+        return fail(AppError::ForeignOrigin);
+    }
+    let form = LoginForm { name, code, action: LoginAction::from_form(&action) };
+    match backend.login(&caller, form).await {
+        Ok((code, session)) => {
+            set_session(&*backend, &session);
+            Ok(code)
+        }
+        Err(error) => fail(error),
+    }
+}
+
+/// What the login form on `/` starts with: the typed values and the error
+/// after a failed form post, otherwise the session's name.
+#[server(prefix = "/api", endpoint = "login_prefill")]
+pub async fn load_login_prefill() -> Result<LoginPrefill, AppError> {
+    use crate::backend::{caller, LoginFeedback};
+
+    if let Some(LoginFeedback(prefill)) = use_context::<LoginFeedback>() {
+        return Ok(prefill);
+    }
+    let session = caller()?.session;
+    Ok(LoginPrefill {
+        name: session.map(|s| s.name.to_string()).unwrap_or_default(),
+        ..LoginPrefill::default()
+    })
+}
+
+/// `/`: the login form.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let prefill = Resource::new(|| (), |_| load_login_prefill());
+    view! {
+        <Title text="Chatdrop" />
+        <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }>
+            {move || Suspend::new(async move {
+                let prefill = prefill.await.unwrap_or_else(|error| LoginPrefill {
+                    error: Some(error),
+                    ..LoginPrefill::default()
+                });
+                view! { <LoginCard prefill invited=None /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The login form, filled with `prefill`. `invited` names the room of an
+/// invite link, shown above the form.
+#[component]
+pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoView {
+    let error = RwSignal::new(prefill.error);
+    let pending = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let on_submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let action = ev
+            .submitter()
+            .and_then(|button| button.get_attribute("value"))
+            .unwrap_or_else(|| "join".to_owned());
+        let Some((name, code)) = form_fields(&ev) else {
+            return;
+        };
+        pending.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match login(name, code, action).await {
+                Ok(room) => navigate(&room.path(), Default::default()),
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    let intro = match invited {
+        Some(room) => view! {
+            <p class="lede">"You're invited to room " <strong class="code">{room.to_string()}</strong> ". Enter your name to join."</p>
+        }
+        .into_any(),
+        None => view! { <p class="lede">"Chat and share files with anyone who has the room code."</p> }.into_any(),
+    };
+
+    view! {
+        <section class="card login" aria-labelledby="login-title">
+            <h1 id="login-title" class="brand">"Chatdrop"</h1>
+            {intro}
+            <form method="post" action="/" on:submit=on_submit novalidate>
+                {move || error.get().map(|e| view! { <p role="alert" class="alert">{e.to_string()}</p> })}
+                <div class="field">
+                    <label for="login-name">"Your name"</label>
+                    <input
+                        id="login-name"
+                        name="name"
+                        type="text"
+                        autocomplete="nickname"
+                        autocapitalize="words"
+                        spellcheck="false"
+                        aria-describedby="login-name-hint"
+                        value=prefill.name
+                    />
+                    <p id="login-name-hint" class="hint">{format!("Up to {NAME_MAX_CHARS} characters. Others in the room see it.")}</p>
+                </div>
+                <div class="field">
+                    <label for="login-code">"Room code"</label>
+                    <input
+                        id="login-code"
+                        name="code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        placeholder="K7Q-DM3-XPA"
+                        aria-describedby="login-code-hint"
+                        value=prefill.code
+                    />
+                    <p id="login-code-hint" class="hint">"To join a room, enter its code. To start a new one, leave it empty."</p>
+                </div>
+                // "Join room" comes first: pressing Enter in a field submits
+                // with the first button, and someone who typed a code means
+                // to join.
+                <div class="actions">
+                    <button type="submit" name="action" value="join" class="primary" disabled=move || pending.get()>
+                        "Join room"
+                    </button>
+                    <button type="submit" name="action" value="create" disabled=move || pending.get()>
+                        "Create room"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The name and code fields of the submitted form. Read from the form itself
+/// rather than mirrored into signals, so what is sent is what is shown.
+fn form_fields(ev: &web_sys::SubmitEvent) -> Option<(String, String)> {
+    use wasm_bindgen::JsCast;
+    let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let field = |key: &str| data.get(key).as_string().unwrap_or_default();
+    Some((field("name"), field("code")))
+}

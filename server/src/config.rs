@@ -1,0 +1,55 @@
+//! Every knob the server has, from flags or `CHATDROP_*` variables.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Chatdrop: self-hosted chat rooms and file sharing.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "chatdrop", version, about)]
+pub struct Config {
+    /// Address to listen on. The default serves everyone on your network;
+    /// use 127.0.0.1 to keep it to this machine.
+    #[arg(long, env = "CHATDROP_HOST", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "CHATDROP_PORT", default_value_t = 3000)]
+    pub port: u16,
+
+    /// Where the database, the session key and uploads live.
+    #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// The Leptos runtime configuration (site root, asset names). Relative
+    /// paths inside it are resolved against the file's own folder.
+    #[arg(long, env = "CHATDROP_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+
+    /// Other origins (scheme://host[:port]) allowed to post forms and open
+    /// sockets, e.g. when a reverse proxy serves Chatdrop under another name.
+    /// Comma-separated.
+    #[arg(long, env = "CHATDROP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Mark the session cookie `Secure`: set this when Chatdrop is served
+    /// over HTTPS.
+    #[arg(long, env = "CHATDROP_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: port 0, loopback only, data in
+    /// `data_dir`, the repository's `Leptos.toml`.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            data_dir,
+            leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
+            allowed_origins: Vec::new(),
+            secure_cookies: false,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Middleware that works out who is calling before any handler runs: the
+//! peer address, the verified session, and whether the request came from a
+//! page of this site.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use app::backend::Caller;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::state::AppState;
+
+/// Inserts a [`Caller`] into the request's extensions.
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let session = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| state.chatdrop.sessions.from_header(value));
+    let same_origin = origin_allowed(request.headers(), &state.allowed_origins);
+    request.extensions_mut().insert(Caller { ip, session, same_origin });
+    next.run(request).await
+}
+
+/// Whether the `Origin` header, if any, is this server (as the `Host` header
+/// names it) or one of the configured extra origins. Browsers send `Origin`
+/// on every cross-site POST and WebSocket, so its absence means a same-site
+/// navigation or a non-browser client.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn only_our_own_or_allowed_origins_pass() {
+        let ours = headers(&[("host", "chat.local:3000"), ("origin", "http://chat.local:3000")]);
+        assert!(origin_allowed(&ours, &[]));
+        let foreign = headers(&[("host", "chat.local:3000"), ("origin", "https://evil.example")]);
+        assert!(!origin_allowed(&foreign, &[]));
+        assert!(origin_allowed(&foreign, &["https://evil.example/".into()]));
+        assert!(!origin_allowed(&headers(&[("host", "a"), ("origin", "null")]), &[]));
+        assert!(origin_allowed(&headers(&[("host", "a")]), &[]));
+    }
+}

@@ -1,0 +1,119 @@
+//! Chatdrop's server: configuration, storage, sessions and the HTTP surface.
+//! `main.rs` only parses flags and calls [`run`]; tests call [`run`] on port 0.
+
+pub mod backend;
+pub mod config;
+pub mod identify;
+pub mod routes;
+pub mod sessions;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod throttle;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+
+use crate::backend::Chatdrop;
+use crate::sessions::Sessions;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::throttle::JoinThrottle;
+
+/// Form posts and server-function calls are small; uploads will get their
+/// own limits on their own path.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Serves Chatdrop on `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = app(&config).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Opens the data dir and builds the router.
+pub async fn app(config: &Config) -> anyhow::Result<Router> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
+    let chatdrop = Chatdrop {
+        store: Store::open(&config.data_dir).await?,
+        sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
+        throttle: Arc::new(JoinThrottle::default()),
+    };
+    let state = AppState {
+        leptos_options: leptos_options(&config.leptos_config)?,
+        chatdrop: Arc::new(chatdrop),
+        allowed_origins: config.allowed_origins.clone().into(),
+    };
+
+    let backend = state.backend();
+    let context = move || provide_context(backend.clone());
+    let routes = generate_route_list(app::App);
+    let shell = {
+        let options = state.leptos_options.clone();
+        move || app::shell(options.clone())
+    };
+    Ok(Router::new()
+        .route("/", post(routes::post_login))
+        .route("/room", get(routes::get_room))
+        .route("/leave", post(routes::post_leave))
+        .leptos_routes_with_context(&state, routes, context, shell)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), identify::identify))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+/// Reads `Leptos.toml`, resolving a relative site root against the file's
+/// folder so the binary runs from any working directory.
+fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
+    let text = path.to_str().context("the Leptos config path is not UTF-8")?;
+    let mut options = leptos_config::get_configuration(Some(text))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "reading {}: run chatdrop from the repository root or pass --leptos-config",
+                path.display()
+            )
+        })?
+        .leptos_options;
+    let site_root = Path::new(&*options.site_root);
+    if site_root.is_relative() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            options.site_root = dir.join(site_root).to_string_lossy().into_owned().into();
+        }
+    }
+    Ok(options)
+}

@@ -1,0 +1,106 @@
+//! The original app's plain HTTP routes, for forms posted without
+//! JavaScript: `POST /`, `GET /room`, `POST /leave`.
+//!
+//! They share their logic with the server functions through
+//! [`Backend`](app::backend::Backend), so both paths behave the same.
+
+use app::backend::{Backend, Caller, LoginFeedback};
+use app::error::AppError;
+use app::model::{LoginForm, LoginPrefill};
+use app::protocol::LoginAction;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+
+use crate::state::AppState;
+
+/// The login form's fields; missing ones read as empty.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginFields {
+    name: String,
+    code: String,
+    action: String,
+}
+
+/// `POST /`: log in, then 303 to the room; on bad input, the login page
+/// again with the typed values and an alert.
+pub async fn post_login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let fields = match Form::<LoginFields>::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(Form(fields)) => fields,
+        Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
+    };
+    let page = Request::from_parts(parts, Body::empty());
+    if !caller.same_origin {
+        return render_login(&state, page, LoginPrefill { error: Some(AppError::ForeignOrigin), ..Default::default() }).await;
+    }
+    let form = LoginForm {
+        name: fields.name.clone(),
+        code: fields.code.clone(),
+        action: LoginAction::from_form(&fields.action),
+    };
+    match state.chatdrop.login(&caller, form).await {
+        Ok((code, session)) => see_other(&code.path(), Some(state.chatdrop.sessions.cookie(&session))),
+        Err(error) => {
+            let prefill = LoginPrefill { name: fields.name, code: fields.code, error: Some(error) };
+            render_login(&state, page, prefill).await
+        }
+    }
+}
+
+/// `GET /room`: 303 to the caller's room, or to `/` if they have none.
+pub async fn get_room(Extension(caller): Extension<Caller>) -> Response {
+    match caller.session.and_then(|s| s.room) {
+        Some(code) => see_other(&code.path(), None),
+        None => see_other("/", None),
+    }
+}
+
+/// `POST /leave`: leave the room (keeping the name) and 303 to `/`.
+pub async fn post_leave(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
+    if !caller.same_origin {
+        return (StatusCode::FORBIDDEN, AppError::ForeignOrigin.to_string()).into_response();
+    }
+    let cookie = caller.session.map(|mut session| {
+        session.room = None;
+        state.chatdrop.sessions.cookie(&session)
+    });
+    see_other("/", cookie)
+}
+
+/// A 303 to `to`, optionally setting the session cookie.
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    if let Some(value) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Renders the login page with `prefill`, under the error's status.
+async fn render_login(state: &AppState, mut page: Request, prefill: LoginPrefill) -> Response {
+    *page.method_mut() = Method::GET;
+    *page.uri_mut() = "/".parse().unwrap_or_default();
+    let status = prefill.error.as_ref().map(AppError::status).unwrap_or(200);
+    let chatdrop = state.backend();
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(chatdrop.clone());
+            provide_context(LoginFeedback(prefill.clone()));
+        },
+        move || app::shell(options.clone()),
+    );
+    let mut response = render(page).await;
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    response
+}

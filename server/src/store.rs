@@ -1,0 +1,96 @@
+//! Durable state in SQLite: rooms today, messages and uploads later.
+//!
+//! All SQL lives here. Queries are checked by the tests rather than at
+//! compile time, so building needs no database.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use app::protocol::{RoomCode, UserId, CODE_LEN};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// The database handle; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) `chatdrop.db` in `data_dir` and brings its
+    /// schema up to date.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join("chatdrop.db");
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            // WAL lets readers run beside the writer; NORMAL sync survives a
+            // process crash (`kill -9`), which is what "committed" promises.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        sqlx::migrate!("./migrations").run(&pool).await.context("migrating the database")?;
+        Ok(Self { pool })
+    }
+
+    /// Creates a room with a fresh random code.
+    pub async fn create_room(&self, creator: &UserId) -> Result<RoomCode, sqlx::Error> {
+        loop {
+            let code = RoomCode::from_indices(random_indices());
+            let inserted = sqlx::query(
+                "INSERT INTO rooms (code, created_at, created_by) VALUES (?, ?, ?)
+                 ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(code.as_str())
+            .bind(unix_millis())
+            .bind(&creator.0)
+            .execute(&self.pool)
+            .await?;
+            // A collision is astronomically unlikely; if it happens, draw again.
+            if inserted.rows_affected() == 1 {
+                return Ok(code);
+            }
+        }
+    }
+
+    /// Whether a room with this code exists.
+    pub async fn room_exists(&self, code: &RoomCode) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM rooms WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// How many rooms exist; for tests and metrics.
+    pub async fn room_count(&self) -> Result<i64, sqlx::Error> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rooms").fetch_one(&self.pool).await?;
+        Ok(count)
+    }
+}
+
+/// Uniform random indices into the code alphabet: rejection sampling keeps
+/// every symbol equally likely (256 is not a multiple of 31).
+fn random_indices() -> [u8; CODE_LEN] {
+    use rand::Rng;
+    let alphabet = app::protocol::CODE_ALPHABET.len() as u8;
+    let limit = u8::MAX - (u8::MAX % alphabet);
+    let mut rng = rand::rng();
+    std::array::from_fn(|_| loop {
+        let byte: u8 = rng.random();
+        if byte < limit {
+            break byte % alphabet;
+        }
+    })
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

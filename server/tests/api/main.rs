@@ -1,0 +1,6 @@
+//! Integration tests: each starts the real server on port 0 with its own
+//! data dir and talks HTTP to it, as a browser without JavaScript would.
+
+mod helpers;
+mod login;
+mod rooms;

@@ -1,0 +1,141 @@
+//! The original app's room routes: `/room`, `/room/{code}`, `/leave`.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{alert, input_value, location, TestApp};
+
+#[tokio::test]
+async fn room_redirects_to_your_room_or_home() {
+    let app = TestApp::spawn().await;
+    let alice = app.person();
+    let response = alice.get("/room").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+
+    let room = alice.create_room("Alice").await;
+    let response = alice.get("/room").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), room);
+}
+
+#[tokio::test]
+async fn leaving_redirects_home_and_keeps_the_name() {
+    let app = TestApp::spawn().await;
+    let alice = app.person();
+    let room = alice.create_room("Alice").await;
+    let response = alice.post_form("/leave", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+    assert_eq!(location(&alice.get("/room").await), "/");
+
+    let html = alice.get("/").await.text().await.unwrap();
+    assert_eq!(input_value(&html, "login-name").as_deref(), Some("Alice"));
+    // The room is no longer hers: its page is the login form again.
+    let html = alice.get(&room).await.text().await.unwrap();
+    assert!(!html.contains("Leave</button>"), "{html}");
+}
+
+#[tokio::test]
+async fn an_invite_link_shows_the_login_form_with_the_code_filled_in() {
+    let app = TestApp::spawn().await;
+    let room = app.person().create_room("Alice").await;
+    let code = room.trim_start_matches("/room/");
+
+    let bob = app.person();
+    let response = bob.get(&room).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert_eq!(input_value(&html, "login-code").as_deref(), Some(code));
+    assert_eq!(input_value(&html, "login-name").as_deref(), Some(""));
+    assert!(html.contains("invited to room"), "{html}");
+    assert_eq!(alert(&html), None);
+
+    let response = bob.login("Bob", code, "join").await;
+    assert_eq!(location(&response), room);
+}
+
+#[tokio::test]
+async fn a_lowercase_invite_link_works_too() {
+    let app = TestApp::spawn().await;
+    let room = app.person().create_room("Alice").await;
+    let html = app.person().get(&room.to_lowercase().replace("/room/", "/room/")).await.text().await.unwrap();
+    assert_eq!(input_value(&html, "login-code").as_deref(), Some(room.trim_start_matches("/room/")));
+}
+
+#[tokio::test]
+async fn a_malformed_invite_link_says_so() {
+    let app = TestApp::spawn().await;
+    let response = app.person().get("/room/not-a-code").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(alert(&html).unwrap().contains("doesn't look like a room code"));
+    assert_eq!(input_value(&html, "login-code").as_deref(), Some("not-a-code"));
+}
+
+#[tokio::test]
+async fn an_unknown_room_does_not_reveal_whether_it_exists() {
+    let app = TestApp::spawn().await;
+    let response = app.person().get("/room/K7Q-DM3-XPA").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert_eq!(alert(&html), None);
+    assert_eq!(input_value(&html, "login-code").as_deref(), Some("K7Q-DM3-XPA"));
+}
+
+#[tokio::test]
+async fn a_tampered_cookie_is_no_session() {
+    let app = TestApp::spawn().await;
+    let alice = app.person();
+    let room = alice.create_room("Alice").await;
+    let forged = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = forged
+        .get(app.url("/room"))
+        .header("cookie", "chatdrop_session=AAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/");
+    let html = forged
+        .get(app.url(&room))
+        .header("cookie", "chatdrop_session=AAAA")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Leave</button>"));
+}
+
+#[tokio::test]
+async fn leaving_from_another_site_is_refused() {
+    let app = TestApp::spawn().await;
+    let alice = app.person();
+    let room = alice.create_room("Alice").await;
+    let response = alice
+        .client
+        .post(app.url("/leave"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(location(&alice.get("/room").await), room);
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let app = TestApp::spawn().await;
+    let response = app.person().get("/no/such/page").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = TestApp::spawn().await;
+    let response = app.person().get("/").await;
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
+}
