@@ -33,20 +33,10 @@ impl TestApp {
             .await
             .expect("server failed");
         });
+        wait_until_up(addr).await;
+        // Opened after the server has migrated the database, never beside it.
         let store = Store::open(dir.path()).await.expect("store");
-        let app = Self { addr, store, _dir: dir, _stop: stop };
-        app.wait_until_up().await;
-        app
-    }
-
-    async fn wait_until_up(&self) {
-        for _ in 0..200 {
-            if reqwest::get(self.url("/")).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        panic!("server did not start");
+        Self { addr, store, _dir: dir, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -63,6 +53,16 @@ impl TestApp {
     pub async fn room_count(&self) -> i64 {
         self.store.room_count().await.unwrap()
     }
+}
+
+async fn wait_until_up(addr: SocketAddr) {
+    for _ in 0..200 {
+        if reqwest::get(format!("http://{addr}/")).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("server did not start");
 }
 
 /// One browser-less user.

@@ -1,0 +1,118 @@
+// Shared by the browser tests: start the real chatdrop binary on a free port
+// with a fresh data dir, and open people in Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.CHATDROP_BIN ?? path.join(root, 'target', 'debug', 'chatdrop');
+
+/** Every spec runs once hydrated and once as plain server-rendered HTML. */
+export const MODES = [
+  { name: 'with JavaScript', js: true },
+  { name: 'without JavaScript', js: false },
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts chatdrop; `stop()` kills it and removes its data. */
+export async function startServer() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'chatdrop-e2e-'));
+  const child = spawn(
+    bin,
+    ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
+      '--leptos-config', path.join(root, 'Leptos.toml')],
+    { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`chatdrop did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * A person in their own browser context. With JavaScript, `goto` waits for
+ * hydration, so clicks go to the WASM app rather than racing it.
+ */
+export async function person(browser, server, { js }) {
+  const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('dialog', (d) => { errors.push(new Error(`unexpected dialog: ${d.message()}`)); d.dismiss(); });
+  return {
+    page,
+    context,
+    errors,
+    async goto(url) {
+      await page.goto(url);
+      if (js) await page.locator('html[data-hydrated]').waitFor({ timeout: 15_000 });
+    },
+    async close() {
+      assert.deepEqual(errors.map(String), [], 'no script errors or dialogs');
+      await context.close();
+    },
+  };
+}
+
+/** Polls `fn` until it stops throwing (Playwright's expect, without @playwright/test). */
+export async function eventually(fn, timeout = 5_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** The room code in the current URL: `/room/K7Q-DM3-XPA`. */
+export function roomCodeOf(page) {
+  const match = new URL(page.url()).pathname.match(/^\/room\/([A-Z0-9-]+)$/);
+  assert.ok(match, `not a room URL: ${page.url()}`);
+  return match[1];
+}

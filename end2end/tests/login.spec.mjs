@@ -1,0 +1,122 @@
+// The first thing a user does: pick a name, create or join a room, leave.
+// Every scenario runs with JavaScript (hydrated, client-side routing) and
+// without (server-rendered forms and redirects).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MODES, eventually, launchBrowser, person, roomCodeOf, startServer } from './helpers.mjs';
+
+for (const mode of MODES) {
+  describe(`login and rooms ${mode.name}`, () => {
+    let server;
+    let browser;
+    before(async () => {
+      server = await startServer();
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    it('creates a room, lets a second person join by code, and leaves', async () => {
+      const alice = await person(browser, server, mode);
+      await alice.goto('/');
+      if (mode.js) await alice.page.evaluate(() => { window.__sameDocument = true; });
+      await alice.page.getByLabel('Your name').fill('Alice');
+      await alice.page.getByRole('button', { name: 'Create room' }).click();
+      await alice.page.waitForURL(/\/room\/[A-Z0-9-]+$/);
+      const code = roomCodeOf(alice.page);
+      const heading = alice.page.getByRole('heading', { level: 1 });
+      await eventually(async () => assert.match(await heading.innerText(), new RegExp(code)));
+      if (mode.js) {
+        assert.equal(await alice.page.evaluate(() => window.__sameDocument), true,
+          'moving to the room is client-side routing, not a reload');
+      }
+      await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
+
+      const bob = await person(browser, server, mode);
+      await bob.goto('/');
+      await bob.page.getByLabel('Your name').fill('Bob');
+      await bob.page.getByLabel('Room code').fill(code.toLowerCase().replaceAll('-', ' '));
+      await bob.page.getByRole('button', { name: 'Join room' }).click();
+      await bob.page.waitForURL(`**/room/${code}`);
+      await eventually(async () =>
+        assert.match(await bob.page.getByRole('heading', { level: 1 }).innerText(), new RegExp(code)));
+      await bob.page.getByText('Bob', { exact: true }).waitFor();
+
+      await bob.page.getByRole('button', { name: 'Leave' }).click();
+      await bob.page.waitForURL((url) => url.pathname === '/');
+      await bob.page.getByRole('button', { name: 'Join room' }).waitFor();
+      await eventually(async () => assert.equal(await bob.page.getByLabel('Your name').inputValue(), 'Bob'));
+      await bob.page.goto('/room');
+      assert.equal(new URL(bob.page.url()).pathname, '/', '/room sends someone who left home');
+
+      await alice.page.goto('/room');
+      assert.equal(new URL(alice.page.url()).pathname, `/room/${code}`, '/room sends Alice back to her room');
+      await alice.close();
+      await bob.close();
+    });
+
+    it('opens an invite link with the code filled in', async () => {
+      const alice = await person(browser, server, mode);
+      await alice.goto('/');
+      await alice.page.getByLabel('Your name').fill('Alice');
+      await alice.page.getByRole('button', { name: 'Create room' }).click();
+      await alice.page.waitForURL(/\/room\/[A-Z0-9-]+$/);
+      const invite = alice.page.url();
+      const code = roomCodeOf(alice.page);
+
+      const carol = await person(browser, server, mode);
+      await carol.goto(invite);
+      assert.equal(await carol.page.getByLabel('Room code').inputValue(), code);
+      await carol.page.getByLabel('Your name').fill('Carol');
+      await carol.page.getByRole('button', { name: 'Join room' }).click();
+      await carol.page.waitForURL(`**/room/${code}`);
+      await carol.page.getByRole('button', { name: 'Leave' }).waitFor();
+      await alice.close();
+      await carol.close();
+    });
+
+    it('explains bad input and keeps what was typed', async () => {
+      const dave = await person(browser, server, mode);
+      await dave.goto('/');
+      await dave.page.getByRole('button', { name: 'Create room' }).click();
+      await eventually(async () =>
+        assert.match(await dave.page.getByRole('alert').innerText(), /Please enter your name/));
+
+      await dave.page.getByLabel('Your name').fill('x'.repeat(33));
+      await dave.page.getByRole('button', { name: 'Create room' }).click();
+      await eventually(async () =>
+        assert.match(await dave.page.getByRole('alert').innerText(), /at most 32 characters/));
+
+      await dave.page.getByLabel('Your name').fill('Dave');
+      await dave.page.getByLabel('Room code').fill('ZZZ-ZZZ-ZZZ');
+      await dave.page.getByRole('button', { name: 'Join room' }).click();
+      await eventually(async () =>
+        assert.match(await dave.page.getByRole('alert').innerText(), /no room with that code/));
+      assert.equal(await dave.page.getByLabel('Your name').inputValue(), 'Dave');
+      assert.equal(await dave.page.getByLabel('Room code').inputValue(), 'ZZZ-ZZZ-ZZZ');
+
+      await dave.page.getByLabel('Room code').fill('not a code');
+      await dave.page.getByRole('button', { name: 'Join room' }).click();
+      await eventually(async () =>
+        assert.match(await dave.page.getByRole('alert').innerText(), /doesn't look like a room code/));
+      assert.equal(new URL(dave.page.url()).pathname, '/');
+      await dave.close();
+    });
+
+    it('shows markup in a name as text', async () => {
+      const eve = await person(browser, server, mode);
+      await eve.goto('/');
+      const name = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+      await eve.page.getByLabel('Your name').fill(name.slice(0, 32));
+      await eve.page.getByRole('button', { name: 'Create room' }).click();
+      await eve.page.waitForURL(/\/room\//);
+      await eve.page.getByText(name.slice(0, 32), { exact: true }).waitFor();
+      await eve.page.reload();
+      await eve.page.getByText(name.slice(0, 32), { exact: true }).waitFor();
+      assert.equal(await eve.page.locator('img[src=x]').count(), 0);
+      await eve.close();
+    });
+  });
+}
