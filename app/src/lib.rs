@@ -48,9 +48,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(SessionEpoch::default());
     mark_hydrated();
     view! {
-        <Title text="Chatdrop" />
         <Router>
             <main class="page">
                 <Routes fallback=NotFound>
@@ -60,6 +60,29 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Counts sign-ins and leaves in this tab. Pages that depend on the session
+/// track it, so they reload their data even when the URL stays the same (an
+/// invite link's page turning into the room after "Join room").
+#[derive(Clone, Copy, Default)]
+pub struct SessionEpoch(RwSignal<u64>);
+
+impl SessionEpoch {
+    /// The current epoch, tracked.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// Marks the session as changed.
+    pub fn bump(self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
+/// The tab's [`SessionEpoch`].
+pub fn session_epoch() -> SessionEpoch {
+    use_context::<SessionEpoch>().unwrap_or_default()
 }
 
 /// Shown for any path no route matches.

@@ -55,7 +55,8 @@ pub async fn load_login_prefill() -> Result<LoginPrefill, AppError> {
 /// `/`: the login form.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let prefill = Resource::new(|| (), |_| load_login_prefill());
+    let epoch = crate::session_epoch();
+    let prefill = Resource::new(move || epoch.get(), |_| load_login_prefill());
     view! {
         <Title text="Chatdrop" />
         <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }>
@@ -77,6 +78,7 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
     let error = RwSignal::new(prefill.error);
     let pending = RwSignal::new(false);
     let navigate = use_navigate();
+    let epoch = crate::session_epoch();
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -94,7 +96,10 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match login(name, code, action).await {
-                Ok(room) => navigate(&room.path(), Default::default()),
+                Ok(room) => {
+                    epoch.bump();
+                    navigate(&room.path(), Default::default());
+                }
                 Err(e) => {
                     error.set(Some(e));
                     pending.set(false);

@@ -83,9 +83,10 @@ pub async fn leave() -> Result<(), AppError> {
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
+    let epoch = crate::session_epoch();
     let entry = Resource::new(
-        move || params.read().get("code").unwrap_or_default(),
-        load_room_entry,
+        move || (params.read().get("code").unwrap_or_default(), epoch.get()),
+        |(code, _)| load_room_entry(code),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }>
@@ -111,6 +112,7 @@ pub fn RoomPage() -> impl IntoView {
 fn RoomView(code: RoomCode, name: UserName, invite: String) -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
     let navigate = use_navigate();
+    let epoch = crate::session_epoch();
 
     let link = invite.clone();
     let copy = move |_| {
@@ -130,6 +132,7 @@ fn RoomView(code: RoomCode, name: UserName, invite: String) -> impl IntoView {
             // Leaving is idempotent, so even a failed call can go home: the
             // login page says what is wrong if the session is gone.
             let _ = leave().await;
+            epoch.bump();
             navigate("/", Default::default());
         });
     };
