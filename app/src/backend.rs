@@ -32,7 +32,11 @@ pub struct Caller {
 pub trait Backend: Send + Sync + 'static {
     /// Creates or joins a room as the login form asked, returning the room
     /// and the session to store in the cookie.
-    async fn login(&self, caller: &Caller, form: LoginForm) -> Result<(RoomCode, Session), AppError>;
+    async fn login(
+        &self,
+        caller: &Caller,
+        form: LoginForm,
+    ) -> Result<(RoomCode, Session), AppError>;
 
     /// Whether a room with this code exists.
     async fn room_exists(&self, code: &RoomCode) -> Result<bool, AppError>;

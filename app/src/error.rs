@@ -23,7 +23,9 @@ pub enum AppError {
     #[error("Enter a room code to join, or create a new room.")]
     CodeEmpty,
     /// The code has the wrong length or symbols no code uses.
-    #[error("That doesn't look like a room code. Codes have 9 letters and digits, like K7Q-DM3-XPA.")]
+    #[error(
+        "That doesn't look like a room code. Codes have 9 letters and digits, like K7Q-DM3-XPA."
+    )]
     CodeMalformed,
     /// The code is well-formed but no room has it.
     #[error("There is no room with that code. Check it, or create a new room.")]

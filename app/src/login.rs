@@ -26,7 +26,11 @@ pub async fn login(name: String, code: String, action: String) -> Result<RoomCod
     if !caller.same_origin {
         return fail(AppError::ForeignOrigin);
     }
-    let form = LoginForm { name, code, action: LoginAction::from_form(&action) };
+    let form = LoginForm {
+        name,
+        code,
+        action: LoginAction::from_form(&action),
+    };
     match backend.login(&caller, form).await {
         Ok((code, session)) => {
             set_session(&*backend, &session);

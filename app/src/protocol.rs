@@ -42,8 +42,8 @@ impl RoomCode {
         if canonical.is_empty() {
             return Err(AppError::CodeEmpty);
         }
-        let valid = canonical.len() == CODE_LEN
-            && canonical.bytes().all(|b| CODE_ALPHABET.contains(&b));
+        let valid =
+            canonical.len() == CODE_LEN && canonical.bytes().all(|b| CODE_ALPHABET.contains(&b));
         if valid {
             Ok(Self(canonical))
         } else {
@@ -188,11 +188,20 @@ mod tests {
 
     #[test]
     fn codes_with_confusable_or_missing_symbols_are_malformed() {
-        for bad in ["K7Q-DM3-XP0", "K7Q-DM3-XPO", "K7Q-DM3-XP1", "K7Q-DM3-XPI", "K7Q-DM3-XPL"] {
+        for bad in [
+            "K7Q-DM3-XP0",
+            "K7Q-DM3-XPO",
+            "K7Q-DM3-XP1",
+            "K7Q-DM3-XPI",
+            "K7Q-DM3-XPL",
+        ] {
             assert_eq!(RoomCode::parse(bad), Err(AppError::CodeMalformed), "{bad}");
         }
         assert_eq!(RoomCode::parse("K7Q-DM3"), Err(AppError::CodeMalformed));
-        assert_eq!(RoomCode::parse("K7Q-DM3-XPAA"), Err(AppError::CodeMalformed));
+        assert_eq!(
+            RoomCode::parse("K7Q-DM3-XPAA"),
+            Err(AppError::CodeMalformed)
+        );
         assert_eq!(RoomCode::parse("K7Q-DM3-XPÄ"), Err(AppError::CodeMalformed));
         assert_eq!(RoomCode::parse(" - "), Err(AppError::CodeEmpty));
     }
@@ -211,7 +220,10 @@ mod tests {
         assert!(UserName::parse(&"é".repeat(32)).is_ok());
         assert_eq!(UserName::parse(&"é".repeat(33)), Err(AppError::NameTooLong));
         assert_eq!(UserName::parse("Al\tice"), Err(AppError::NameControlChars));
-        assert_eq!(UserName::parse("Al\u{7f}ice"), Err(AppError::NameControlChars));
+        assert_eq!(
+            UserName::parse("Al\u{7f}ice"),
+            Err(AppError::NameControlChars)
+        );
         assert!(UserName::parse("<script>alert(1)</script>").is_ok());
     }
 

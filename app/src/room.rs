@@ -36,7 +36,11 @@ pub async fn load_room_entry(code: String) -> Result<RoomEntry, AppError> {
     if let (true, Some(name)) = (in_room, name.clone()) {
         if backend()?.room_exists(&parsed).await? {
             let invite = format!("{}{}", request_origin(), parsed.path());
-            return Ok(RoomEntry::Member { code: parsed, name, invite });
+            return Ok(RoomEntry::Member {
+                code: parsed,
+                name,
+                invite,
+            });
         }
     }
     Ok(RoomEntry::Login(LoginPrefill {
@@ -167,5 +171,8 @@ fn RoomView(code: RoomCode, name: UserName, invite: String) -> impl IntoView {
 async fn copy_invite(link: &str) -> Result<(), ()> {
     let window = web_sys::window().ok_or(())?;
     let promise = window.navigator().clipboard().write_text(link);
-    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|_| ())
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
 }

@@ -26,13 +26,23 @@ pub struct Chatdrop {
 
 #[async_trait::async_trait]
 impl Backend for Chatdrop {
-    async fn login(&self, caller: &Caller, form: LoginForm) -> Result<(RoomCode, Session), AppError> {
+    async fn login(
+        &self,
+        caller: &Caller,
+        form: LoginForm,
+    ) -> Result<(RoomCode, Session), AppError> {
         let name = UserName::parse(&form.name)?;
-        let user = caller.session.as_ref().map(|s| s.user.clone()).unwrap_or_else(new_user_id);
+        let user = caller
+            .session
+            .as_ref()
+            .map(|s| s.user.clone())
+            .unwrap_or_else(new_user_id);
         let code = match form.action {
             LoginAction::Create => self.store.create_room(&user).await.map_err(internal)?,
             LoginAction::Join => {
-                self.throttle.check(caller.ip).map_err(AppError::Throttled)?;
+                self.throttle
+                    .check(caller.ip)
+                    .map_err(AppError::Throttled)?;
                 let code = RoomCode::parse(&form.code)?;
                 if !self.store.room_exists(&code).await.map_err(internal)? {
                     self.throttle.record_failure(caller.ip);
@@ -43,7 +53,14 @@ impl Backend for Chatdrop {
             }
         };
         tracing::info!(room = %code, user = %user.0, action = ?form.action, "signed in");
-        Ok((code.clone(), Session { user, name, room: Some(code) }))
+        Ok((
+            code.clone(),
+            Session {
+                user,
+                name,
+                room: Some(code),
+            },
+        ))
     }
 
     async fn room_exists(&self, code: &RoomCode) -> Result<bool, AppError> {
@@ -52,7 +69,8 @@ impl Backend for Chatdrop {
 
     fn session_cookie(&self, session: &Session) -> HeaderValue {
         // Base64, a signature and fixed attributes: always a valid header.
-        HeaderValue::from_str(&self.sessions.cookie(session)).unwrap_or_else(|_| HeaderValue::from_static(""))
+        HeaderValue::from_str(&self.sessions.cookie(session))
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 }
 

@@ -26,7 +26,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .filter_map(|value| value.to_str().ok())
         .find_map(|value| state.chatdrop.sessions.from_header(value));
     let same_origin = origin_allowed(request.headers(), &state.allowed_origins);
-    request.extensions_mut().insert(Caller { ip, session, same_origin });
+    request.extensions_mut().insert(Caller {
+        ip,
+        session,
+        same_origin,
+    });
     next.run(request).await
 }
 
@@ -41,10 +45,15 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+    if allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
         return true;
     }
-    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
 }
@@ -54,17 +63,29 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap()))
+            .collect()
     }
 
     #[test]
     fn only_our_own_or_allowed_origins_pass() {
-        let ours = headers(&[("host", "chat.local:3000"), ("origin", "http://chat.local:3000")]);
+        let ours = headers(&[
+            ("host", "chat.local:3000"),
+            ("origin", "http://chat.local:3000"),
+        ]);
         assert!(origin_allowed(&ours, &[]));
-        let foreign = headers(&[("host", "chat.local:3000"), ("origin", "https://evil.example")]);
+        let foreign = headers(&[
+            ("host", "chat.local:3000"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(!origin_allowed(&foreign, &[]));
         assert!(origin_allowed(&foreign, &["https://evil.example/".into()]));
-        assert!(!origin_allowed(&headers(&[("host", "a"), ("origin", "null")]), &[]));
+        assert!(!origin_allowed(
+            &headers(&[("host", "a"), ("origin", "null")]),
+            &[]
+        ));
         assert!(origin_allowed(&headers(&[("host", "a")]), &[]));
     }
 }

@@ -47,10 +47,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = app(&config).await?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
 }
 
 /// Opens the data dir and builds the router.
@@ -80,8 +83,13 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))
         .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), identify::identify))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            identify::identify,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -91,7 +99,10 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state))
 }
@@ -99,7 +110,9 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
 /// Reads `Leptos.toml`, resolving a relative site root against the file's
 /// folder so the binary runs from any working directory.
 fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
-    let text = path.to_str().context("the Leptos config path is not UTF-8")?;
+    let text = path
+        .to_str()
+        .context("the Leptos config path is not UTF-8")?;
     let mut options = leptos_config::get_configuration(Some(text))
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {

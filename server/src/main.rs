@@ -23,9 +23,14 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = SocketAddr::new(config.host, config.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
     let port = listener.local_addr()?.port();
-    tracing::info!("Chatdrop is running at http://localhost:{port} (data in {})", config.data_dir.display());
+    tracing::info!(
+        "Chatdrop is running at http://localhost:{port} (data in {})",
+        config.data_dir.display()
+    );
     server::run(listener, config, shutdown_signal()).await
 }
 

@@ -35,13 +35,26 @@ pub async fn post_login(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let fields = match Form::<LoginFields>::from_request(Request::from_parts(parts.clone(), body), &()).await {
+    let fields = match Form::<LoginFields>::from_request(
+        Request::from_parts(parts.clone(), body),
+        &(),
+    )
+    .await
+    {
         Ok(Form(fields)) => fields,
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
     };
     let page = Request::from_parts(parts, Body::empty());
     if !caller.same_origin {
-        return render_login(&state, page, LoginPrefill { error: Some(AppError::ForeignOrigin), ..Default::default() }).await;
+        return render_login(
+            &state,
+            page,
+            LoginPrefill {
+                error: Some(AppError::ForeignOrigin),
+                ..Default::default()
+            },
+        )
+        .await;
     }
     let form = LoginForm {
         name: fields.name.clone(),
@@ -49,9 +62,15 @@ pub async fn post_login(
         action: LoginAction::from_form(&fields.action),
     };
     match state.chatdrop.login(&caller, form).await {
-        Ok((code, session)) => see_other(&code.path(), Some(state.chatdrop.sessions.cookie(&session))),
+        Ok((code, session)) => {
+            see_other(&code.path(), Some(state.chatdrop.sessions.cookie(&session)))
+        }
         Err(error) => {
-            let prefill = LoginPrefill { name: fields.name, code: fields.code, error: Some(error) };
+            let prefill = LoginPrefill {
+                name: fields.name,
+                code: fields.code,
+                error: Some(error),
+            };
             render_login(&state, page, prefill).await
         }
     }
@@ -66,7 +85,10 @@ pub async fn get_room(Extension(caller): Extension<Caller>) -> Response {
 }
 
 /// `POST /leave`: leave the room (keeping the name) and 303 to `/`.
-pub async fn post_leave(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
+pub async fn post_leave(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
     if !caller.same_origin {
         return (StatusCode::FORBIDDEN, AppError::ForeignOrigin.to_string()).into_response();
     }

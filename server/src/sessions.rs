@@ -31,11 +31,16 @@ impl Sessions {
     pub fn load(data_dir: &Path, secure: bool) -> anyhow::Result<Self> {
         let path = data_dir.join("session.key");
         let key = match std::fs::read(&path) {
-            Ok(bytes) => Key::try_from(bytes.as_slice())
-                .with_context(|| format!("{} is not a valid key; delete it to make a new one", path.display()))?,
+            Ok(bytes) => Key::try_from(bytes.as_slice()).with_context(|| {
+                format!(
+                    "{} is not a valid key; delete it to make a new one",
+                    path.display()
+                )
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Key::generate();
-                write_private(&path, key.master()).with_context(|| format!("writing {}", path.display()))?;
+                write_private(&path, key.master())
+                    .with_context(|| format!("writing {}", path.display()))?;
                 key
             }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
@@ -48,8 +53,12 @@ impl Sessions {
         // Serializing plain strings cannot fail.
         let json = serde_json::to_vec(session).unwrap_or_default();
         let mut jar = CookieJar::new();
-        jar.signed_mut(&self.key).add(Cookie::new(COOKIE, URL_SAFE_NO_PAD.encode(json)));
-        let mut cookie = jar.get(COOKIE).cloned().unwrap_or_else(|| Cookie::new(COOKIE, ""));
+        jar.signed_mut(&self.key)
+            .add(Cookie::new(COOKIE, URL_SAFE_NO_PAD.encode(json)));
+        let mut cookie = jar
+            .get(COOKIE)
+            .cloned()
+            .unwrap_or_else(|| Cookie::new(COOKIE, ""));
         cookie.set_path("/");
         cookie.set_http_only(true);
         cookie.set_same_site(SameSite::Lax);
@@ -107,7 +116,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sessions = Sessions::load(dir.path(), false).unwrap();
         let set_cookie = sessions.cookie(&session());
-        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+        assert!(
+            set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+            "{set_cookie}"
+        );
         let header = format!("other=1; {}", request_header(&set_cookie));
         assert_eq!(sessions.from_header(&header), Some(session()));
         let reloaded = Sessions::load(dir.path(), false).unwrap();
@@ -122,7 +134,10 @@ mod tests {
         let mut tampered = header.clone().into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(sessions.from_header(&String::from_utf8(tampered).unwrap()), None);
+        assert_eq!(
+            sessions.from_header(&String::from_utf8(tampered).unwrap()),
+            None
+        );
         let other = Sessions::load(tempfile::tempdir().unwrap().path(), false).unwrap();
         assert_eq!(other.from_header(&header), None);
         assert_eq!(sessions.from_header("chatdrop_session=garbage"), None);

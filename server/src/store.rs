@@ -9,7 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use app::protocol::{RoomCode, UserId, CODE_LEN};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// The database handle; cheap to clone.
 #[derive(Clone, Debug)]
@@ -35,7 +37,10 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("opening the database {}", path.display()))?;
-        sqlx::migrate!("./migrations").run(&pool).await.context("migrating the database")?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .context("migrating the database")?;
         Ok(Self { pool })
     }
 
@@ -70,7 +75,9 @@ impl Store {
 
     /// How many rooms exist; for tests and metrics.
     pub async fn room_count(&self) -> Result<i64, sqlx::Error> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rooms").fetch_one(&self.pool).await?;
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rooms")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(count)
     }
 }
@@ -92,5 +99,8 @@ fn random_indices() -> [u8; CODE_LEN] {
 
 /// Milliseconds since the Unix epoch.
 pub fn unix_millis() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -34,7 +34,10 @@ struct Bucket {
 impl Bucket {
     fn refilled(self, now: Instant) -> Self {
         let earned = now.duration_since(self.at).as_secs_f64() / REFILL.as_secs_f64();
-        Self { tries: (self.tries + earned).min(BURST), at: now }
+        Self {
+            tries: (self.tries + earned).min(BURST),
+            at: now,
+        }
     }
 }
 
@@ -66,7 +69,10 @@ impl JoinThrottle {
         if buckets.len() >= MAX_TRACKED {
             buckets.retain(|_, b| b.refilled(now).tries < BURST);
         }
-        let bucket = buckets.entry(network(ip)).or_insert(Bucket { tries: BURST, at: now });
+        let bucket = buckets.entry(network(ip)).or_insert(Bucket {
+            tries: BURST,
+            at: now,
+        });
         let mut refilled = bucket.refilled(now);
         refilled.tries = (refilled.tries - 1.0).max(0.0);
         *bucket = refilled;
@@ -102,7 +108,10 @@ mod tests {
             throttle.record_failure_at(ip, start);
         }
         assert_eq!(throttle.check_at(ip, start), Err(6));
-        assert_eq!(throttle.check_at("192.0.2.8".parse().unwrap(), start), Ok(()));
+        assert_eq!(
+            throttle.check_at("192.0.2.8".parse().unwrap(), start),
+            Ok(())
+        );
         assert_eq!(throttle.check_at(ip, start + REFILL), Ok(()));
     }
 
@@ -113,7 +122,11 @@ mod tests {
         for i in 0..10u16 {
             throttle.record_failure_at(format!("2001:db8::{i:x}").parse().unwrap(), now);
         }
-        assert!(throttle.check_at("2001:db8::ffff".parse().unwrap(), now).is_err());
-        assert!(throttle.check_at("2001:db8:0:1::1".parse().unwrap(), now).is_ok());
+        assert!(throttle
+            .check_at("2001:db8::ffff".parse().unwrap(), now)
+            .is_err());
+        assert!(throttle
+            .check_at("2001:db8:0:1::1".parse().unwrap(), now)
+            .is_ok());
     }
 }

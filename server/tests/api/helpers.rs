@@ -22,7 +22,9 @@ impl TestApp {
             server::telemetry::init();
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let config = Config::for_tests(dir.path().to_path_buf());
@@ -36,7 +38,12 @@ impl TestApp {
         wait_until_up(addr).await;
         // Opened after the server has migrated the database, never beside it.
         let store = Store::open(dir.path()).await.expect("store");
-        Self { addr, store, _dir: dir, _stop: stop }
+        Self {
+            addr,
+            store,
+            _dir: dir,
+            _stop: stop,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -46,8 +53,15 @@ impl TestApp {
     /// A person with their own cookie jar; redirects are not followed, so
     /// tests see each 303.
     pub fn person(&self) -> Person {
-        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
-        Person { client, base: format!("http://{}", self.addr) }
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Person {
+            client,
+            base: format!("http://{}", self.addr),
+        }
     }
 
     pub async fn room_count(&self) -> i64 {
@@ -73,16 +87,26 @@ pub struct Person {
 
 impl Person {
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        self.client.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// `POST /` as the login form does.
     pub async fn login(&self, name: &str, code: &str, action: &str) -> Response {
-        self.post_form("/", &[("name", name), ("code", code), ("action", action)]).await
+        self.post_form("/", &[("name", name), ("code", code), ("action", action)])
+            .await
     }
 
     /// Creates a room; returns its path, `/room/XXX-XXX-XXX`.
@@ -94,7 +118,13 @@ impl Person {
 }
 
 pub fn location(response: &Response) -> String {
-    response.headers().get("location").expect("a Location header").to_str().unwrap().to_owned()
+    response
+        .headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The text of the page's `role="alert"` element, if any.

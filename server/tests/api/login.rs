@@ -10,11 +10,17 @@ async fn the_login_page_has_the_labelled_form() {
     let response = app.person().get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains(r#"<label for="login-name">Your name</label>"#), "{html}");
+    assert!(
+        html.contains(r#"<label for="login-name">Your name</label>"#),
+        "{html}"
+    );
     assert!(html.contains(r#"<label for="login-code">Room code</label>"#));
     assert!(html.contains(r#"value="create">Create room</button>"#));
     assert!(html.contains(r#"value="join" class="primary">Join room</button>"#));
-    assert!(html.contains(r#"<form method="post" action="/""#), "posts to / without JavaScript");
+    assert!(
+        html.contains(r#"<form method="post" action="/""#),
+        "posts to / without JavaScript"
+    );
     assert_eq!(alert(&html), None);
 }
 
@@ -32,17 +38,30 @@ async fn creating_a_room_signs_in_and_redirects_to_it() {
     } else {
         "23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains(c)
     }));
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cookie.starts_with("chatdrop_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
     assert_eq!(app.room_count().await, 1);
 
     let html = alice.get(&room).await.text().await.unwrap();
-    assert!(html.contains(&format!(r#"Room <span class="code">{code}</span></h1>"#)), "{html}");
+    assert!(
+        html.contains(&format!(r#"Room <span class="code">{code}</span></h1>"#)),
+        "{html}"
+    );
     assert!(html.contains(r#"<strong class="name">Alice</strong>"#));
     assert!(html.contains(r#"<button type="submit" class="leave">Leave</button>"#));
     assert!(html.contains("Copy invite link"));
-    assert!(html.contains(&format!("http://{}/room/{code}", app.addr)), "the invite link is absolute");
+    assert!(
+        html.contains(&format!("http://{}/room/{code}", app.addr)),
+        "the invite link is absolute"
+    );
 }
 
 #[tokio::test]
@@ -67,48 +86,155 @@ async fn joining_accepts_any_case_spaces_and_dashes() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), room);
     let html = bob.get(&room).await.text().await.unwrap();
-    assert!(html.contains(r#"<strong class="name">Bob</strong>"#), "{html}");
+    assert!(
+        html.contains(r#"<strong class="name">Bob</strong>"#),
+        "{html}"
+    );
     assert_eq!(app.room_count().await, 1);
 }
 
 /// Posts a bad login, checks the alert, the status, the kept values, and
 /// that no room appeared.
-async fn assert_refused(app: &TestApp, name: &str, code: &str, action: &str, status: StatusCode, message: &str) {
+async fn assert_refused(
+    app: &TestApp,
+    name: &str,
+    code: &str,
+    action: &str,
+    status: StatusCode,
+    message: &str,
+) {
     let before = app.room_count().await;
     let response = app.person().login(name, code, action).await;
     assert_eq!(response.status(), status, "{name:?} {code:?} {action}");
-    assert!(response.headers().get("set-cookie").is_none(), "no session for bad input");
+    assert!(
+        response.headers().get("set-cookie").is_none(),
+        "no session for bad input"
+    );
     let html = response.text().await.unwrap();
     let shown = alert(&html).unwrap_or_else(|| panic!("no alert in {html}"));
-    assert!(shown.contains(message), "alert {shown:?} should say {message:?}");
-    assert_eq!(input_value(&html, "login-name").as_deref(), Some(escape(name).as_str()), "name kept");
-    assert_eq!(input_value(&html, "login-code").as_deref(), Some(escape(code).as_str()), "code kept");
+    assert!(
+        shown.contains(message),
+        "alert {shown:?} should say {message:?}"
+    );
+    assert_eq!(
+        input_value(&html, "login-name").as_deref(),
+        Some(escape(name).as_str()),
+        "name kept"
+    );
+    assert_eq!(
+        input_value(&html, "login-code").as_deref(),
+        Some(escape(code).as_str()),
+        "code kept"
+    );
     assert_eq!(app.room_count().await, before, "nothing was created");
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[tokio::test]
 async fn bad_names_get_an_alert_and_create_nothing() {
     let app = TestApp::spawn().await;
-    assert_refused(&app, "", "", "create", StatusCode::BAD_REQUEST, "Please enter your name").await;
-    assert_refused(&app, "   ", "", "create", StatusCode::BAD_REQUEST, "Please enter your name").await;
+    assert_refused(
+        &app,
+        "",
+        "",
+        "create",
+        StatusCode::BAD_REQUEST,
+        "Please enter your name",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "   ",
+        "",
+        "create",
+        StatusCode::BAD_REQUEST,
+        "Please enter your name",
+    )
+    .await;
     let long = "x".repeat(33);
-    assert_refused(&app, &long, "", "create", StatusCode::BAD_REQUEST, "at most 32 characters").await;
-    assert_refused(&app, "Bad\u{7}Bell", "", "create", StatusCode::BAD_REQUEST, "control characters").await;
-    assert_refused(&app, "Two\nLines", "", "create", StatusCode::BAD_REQUEST, "control characters").await;
+    assert_refused(
+        &app,
+        &long,
+        "",
+        "create",
+        StatusCode::BAD_REQUEST,
+        "at most 32 characters",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Bad\u{7}Bell",
+        "",
+        "create",
+        StatusCode::BAD_REQUEST,
+        "control characters",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Two\nLines",
+        "",
+        "create",
+        StatusCode::BAD_REQUEST,
+        "control characters",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn bad_codes_get_an_alert() {
     let app = TestApp::spawn().await;
-    assert_refused(&app, "Bob", "", "join", StatusCode::BAD_REQUEST, "Enter a room code").await;
-    assert_refused(&app, "Bob", "ABC", "join", StatusCode::BAD_REQUEST, "doesn't look like a room code").await;
-    assert_refused(&app, "Bob", "K7Q-DM3-XP0", "join", StatusCode::BAD_REQUEST, "doesn't look like a room code").await;
-    assert_refused(&app, "Bob", "<b>x</b>", "join", StatusCode::BAD_REQUEST, "doesn't look like a room code").await;
-    assert_refused(&app, "Bob", "K7Q-DM3-XPA", "join", StatusCode::NOT_FOUND, "no room with that code").await;
+    assert_refused(
+        &app,
+        "Bob",
+        "",
+        "join",
+        StatusCode::BAD_REQUEST,
+        "Enter a room code",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Bob",
+        "ABC",
+        "join",
+        StatusCode::BAD_REQUEST,
+        "doesn't look like a room code",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Bob",
+        "K7Q-DM3-XP0",
+        "join",
+        StatusCode::BAD_REQUEST,
+        "doesn't look like a room code",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Bob",
+        "<b>x</b>",
+        "join",
+        StatusCode::BAD_REQUEST,
+        "doesn't look like a room code",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "Bob",
+        "K7Q-DM3-XPA",
+        "join",
+        StatusCode::NOT_FOUND,
+        "no room with that code",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -123,10 +249,15 @@ async fn repeated_wrong_codes_are_throttled() {
     let response = mallory.login("Mallory", "K7Q-DM3-XPB", "join").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let shown = alert(&response.text().await.unwrap()).unwrap();
-    assert!(shown.contains("Too many wrong room codes. Please wait"), "{shown}");
+    assert!(
+        shown.contains("Too many wrong room codes. Please wait"),
+        "{shown}"
+    );
     // While throttled, even a right code is refused: otherwise the throttle
     // would still answer "right" or "wrong" for every guess.
-    let response = mallory.login("Mallory", room.trim_start_matches("/room/"), "join").await;
+    let response = mallory
+        .login("Mallory", room.trim_start_matches("/room/"), "join")
+        .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -136,7 +267,10 @@ async fn names_are_rendered_as_text() {
     let alice = app.person();
     let room = alice.create_room("<script>alert(1)</script>").await;
     let html = alice.get(&room).await.text().await.unwrap();
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
     assert!(!html.contains("<script>alert(1)"));
 }
 
@@ -153,7 +287,9 @@ async fn a_post_from_another_site_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(alert(&response.text().await.unwrap()).unwrap().contains("another site"));
+    assert!(alert(&response.text().await.unwrap())
+        .unwrap()
+        .contains("another site"));
     assert_eq!(app.room_count().await, 0);
 }
 
@@ -176,13 +312,26 @@ async fn a_same_origin_post_is_accepted() {
 async fn the_login_server_function_answers_json_with_4xx_errors() {
     let app = TestApp::spawn().await;
     let person = app.person();
-    let response = person.post_form("/api/login", &[("name", "Ann"), ("code", ""), ("action", "create")]).await;
+    let response = person
+        .post_form(
+            "/api/login",
+            &[("name", "Ann"), ("code", ""), ("action", "create")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get("set-cookie").is_some());
     let code: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-    assert_eq!(person.get("/room").await.headers()["location"], format!("/room/{code}").as_str());
+    assert_eq!(
+        person.get("/room").await.headers()["location"],
+        format!("/room/{code}").as_str()
+    );
 
-    let response = person.post_form("/api/login", &[("name", ""), ("code", ""), ("action", "create")]).await;
+    let response = person
+        .post_form(
+            "/api/login",
+            &[("name", ""), ("code", ""), ("action", "create")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(response.text().await.unwrap(), r#""NameEmpty""#);
     assert_eq!(app.room_count().await, 1);

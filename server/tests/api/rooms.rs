@@ -58,8 +58,17 @@ async fn an_invite_link_shows_the_login_form_with_the_code_filled_in() {
 async fn a_lowercase_invite_link_works_too() {
     let app = TestApp::spawn().await;
     let room = app.person().create_room("Alice").await;
-    let html = app.person().get(&room.to_lowercase().replace("/room/", "/room/")).await.text().await.unwrap();
-    assert_eq!(input_value(&html, "login-code").as_deref(), Some(room.trim_start_matches("/room/")));
+    let html = app
+        .person()
+        .get(&room.to_lowercase())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        input_value(&html, "login-code").as_deref(),
+        Some(room.trim_start_matches("/room/"))
+    );
 }
 
 #[tokio::test]
@@ -68,8 +77,13 @@ async fn a_malformed_invite_link_says_so() {
     let response = app.person().get("/room/not-a-code").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(alert(&html).unwrap().contains("doesn't look like a room code"));
-    assert_eq!(input_value(&html, "login-code").as_deref(), Some("not-a-code"));
+    assert!(alert(&html)
+        .unwrap()
+        .contains("doesn't look like a room code"));
+    assert_eq!(
+        input_value(&html, "login-code").as_deref(),
+        Some("not-a-code")
+    );
 }
 
 #[tokio::test]
@@ -79,7 +93,10 @@ async fn an_unknown_room_does_not_reveal_whether_it_exists() {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert_eq!(alert(&html), None);
-    assert_eq!(input_value(&html, "login-code").as_deref(), Some("K7Q-DM3-XPA"));
+    assert_eq!(
+        input_value(&html, "login-code").as_deref(),
+        Some("K7Q-DM3-XPA")
+    );
 }
 
 #[tokio::test]
@@ -87,7 +104,10 @@ async fn a_tampered_cookie_is_no_session() {
     let app = TestApp::spawn().await;
     let alice = app.person();
     let room = alice.create_room("Alice").await;
-    let forged = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let response = forged
         .get(app.url("/room"))
         .header("cookie", "chatdrop_session=AAAA")
