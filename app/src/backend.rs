@@ -12,8 +12,8 @@ use http::HeaderValue;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{LoginForm, Session};
-use crate::protocol::RoomCode;
+use crate::model::{HistoryPage, LoginForm, Session};
+use crate::protocol::{ClientMsgId, Member, RoomCode, Seq};
 
 /// Who is asking: put into every request's extensions by the server's
 /// middleware before any handler or server function runs.
@@ -40,6 +40,25 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Whether a room with this code exists.
     async fn room_exists(&self, code: &RoomCode) -> Result<bool, AppError>;
+
+    /// A page of `code`'s history: the newest events, or those before
+    /// `before`.
+    async fn history(&self, code: &RoomCode, before: Option<Seq>) -> Result<HistoryPage, AppError>;
+
+    /// Who is online in `code`.
+    fn members(&self, code: &RoomCode) -> Vec<Member>;
+
+    /// Stores and broadcasts a message (the form used without JavaScript).
+    async fn post_message(
+        &self,
+        who: &Member,
+        code: &RoomCode,
+        id: ClientMsgId,
+        text: String,
+    ) -> Result<Seq, AppError>;
+
+    /// `who` leaves `code` now: announced at once, their tabs closed.
+    async fn leave_room(&self, who: &Member, code: &RoomCode);
 
     /// A `Set-Cookie` value that stores `session`, signed.
     fn session_cookie(&self, session: &Session) -> HeaderValue;
@@ -73,6 +92,18 @@ pub fn fail<T>(error: AppError) -> Result<T, AppError> {
         }
     }
     Err(error)
+}
+
+/// The caller's session, if they are in room `code`.
+pub fn member_of(code: &RoomCode) -> Result<Member, AppError> {
+    let session = caller()?.session.ok_or(AppError::NotSignedIn)?;
+    if session.room.as_ref() != Some(code) {
+        return Err(AppError::NotInRoom);
+    }
+    Ok(Member {
+        user: session.user,
+        name: session.name,
+    })
 }
 
 /// Feedback for a login form posted without JavaScript: the server renders

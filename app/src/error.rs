@@ -30,6 +30,15 @@ pub enum AppError {
     /// The code is well-formed but no room has it.
     #[error("There is no room with that code. Check it, or create a new room.")]
     UnknownRoom,
+    /// A message with no text.
+    #[error("Type a message first.")]
+    MessageEmpty,
+    /// A message over the length limit.
+    #[error("Messages can be at most 4000 characters long.")]
+    MessageTooLong,
+    /// The caller is not in the room they tried to use.
+    #[error("You're not in this room. Join it first.")]
+    NotInRoom,
     /// Too many wrong codes came from this address lately.
     #[error("Too many wrong room codes. Please wait {0} seconds and try again.")]
     Throttled(u64),
@@ -54,6 +63,7 @@ impl AppError {
             Self::UnknownRoom => 404,
             Self::Throttled(_) => 429,
             Self::NotSignedIn => 401,
+            Self::NotInRoom => 403,
             Self::ForeignOrigin => 403,
             Self::Internal | Self::Transport(_) => 500,
             _ => 400,
@@ -66,5 +76,25 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())
+    }
+}
+
+impl AppError {
+    /// A short stable name for the errors a page can be sent back with in
+    /// its query string (`?error=message_empty`).
+    pub fn query_key(&self) -> Option<&'static str> {
+        match self {
+            Self::MessageEmpty => Some("message_empty"),
+            Self::MessageTooLong => Some("message_too_long"),
+            Self::NotInRoom => Some("not_in_room"),
+            _ => None,
+        }
+    }
+
+    /// The inverse of [`AppError::query_key`].
+    pub fn from_query_key(key: &str) -> Option<Self> {
+        [Self::MessageEmpty, Self::MessageTooLong, Self::NotInRoom]
+            .into_iter()
+            .find(|e| e.query_key() == Some(key))
     }
 }

@@ -3,11 +3,15 @@
 //! the server (`ssr`). Nothing here touches storage directly: the server
 //! plugs in through [`backend::Backend`].
 
+pub mod chat;
 pub mod error;
+#[cfg(feature = "hydrate")]
+mod live;
 pub mod login;
 pub mod model;
 pub mod protocol;
 pub mod room;
+pub mod time;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

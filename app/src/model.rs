@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::protocol::{LoginAction, RoomCode, UserId, UserName};
+use crate::protocol::{Event, LoginAction, Member, RoomCode, UserId, UserName};
 
 /// What the signed session cookie holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,14 +43,33 @@ pub struct LoginPrefill {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RoomEntry {
     /// The caller is in this room.
-    Member {
-        /// The room.
-        code: RoomCode,
-        /// The caller's name.
-        name: UserName,
-        /// The full invite link, as the caller reached this server.
-        invite: String,
-    },
+    Member(RoomView),
     /// The caller isn't in this room: the login form, code filled in.
     Login(LoginPrefill),
+}
+
+/// Everything the room page shows a member when it loads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomView {
+    /// The room.
+    pub code: RoomCode,
+    /// The caller.
+    pub me: Member,
+    /// The full invite link, as the caller reached this server.
+    pub invite: String,
+    /// The newest events (or those before `?before=`), oldest first.
+    pub history: HistoryPage,
+    /// Who is online.
+    pub members: Vec<Member>,
+    /// What went wrong with the last message posted without JavaScript.
+    pub error: Option<AppError>,
+}
+
+/// A run of consecutive events, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The events.
+    pub events: Vec<Event>,
+    /// Whether older events exist before the first one.
+    pub has_older: bool,
 }

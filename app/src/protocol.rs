@@ -2,8 +2,11 @@
 //! cross the wire between the browser and the server.
 //!
 //! Everything here compiles for both the server and the WASM client, so the
-//! browser validates input with exactly the rules the server enforces. The
-//! WebSocket message enums join this file when real-time chat lands.
+//! browser validates input with exactly the rules the server enforces.
+//!
+//! The room's WebSocket (`GET /ws/{code}`) carries [`ClientMsg`] and
+//! [`ServerMsg`] as JSON text frames; binary frames are reserved for file
+//! chunks. `docs/PROTOCOL.md` describes the conversation.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -171,6 +174,177 @@ impl LoginAction {
         } else {
             Self::Join
         }
+    }
+}
+
+/// The longest chat message, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 4000;
+
+/// The longest client message id, in bytes.
+pub const CLIENT_ID_MAX_BYTES: usize = 64;
+
+/// A room event's place in its room's history: 1, 2, 3… without gaps, in the
+/// order everyone receives them.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Seq(pub u64);
+
+/// An id the sending client picks for each message (unique per sender). A
+/// message resent after a reconnect keeps its id, so it is stored once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientMsgId(pub String);
+
+/// A person as others see them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Member {
+    /// Stable identity.
+    pub user: UserId,
+    /// Display name (text, never markup).
+    pub name: UserName,
+}
+
+/// Something that happened in a room and is kept in its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the room's history.
+    pub seq: Seq,
+    /// When the server stored it: milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Who it is about: the sender, or the person who came or went.
+    pub who: Member,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The kinds of [`Event`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A chat message.
+    Message {
+        /// The text, as typed (shown as text, never as markup).
+        text: String,
+        /// The sender's id for it, so the sender can match its local echo.
+        client_id: ClientMsgId,
+    },
+    /// `who` opened the room (their first tab).
+    Joined,
+    /// `who` left the room, or closed their last tab.
+    Left,
+}
+
+/// Frames the browser (or a bot) sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Sent first on every connection: replay every event after `after`
+    /// (`0` for a client with no history), then stream live ones.
+    Resume {
+        /// The last sequence number the client has.
+        after: Seq,
+    },
+    /// Post a message to the room.
+    Send {
+        /// The client's id for this message.
+        id: ClientMsgId,
+        /// 1 to 4000 characters; not only whitespace.
+        text: String,
+    },
+    /// The user is typing; send at most every few seconds.
+    Typing,
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// First frame on every connection: who you are and the room's newest
+    /// sequence number.
+    Welcome {
+        /// The connected user.
+        you: Member,
+        /// The room's newest event.
+        latest: Seq,
+    },
+    /// One event, replayed or live, always in sequence order.
+    Event {
+        /// The event.
+        event: Event,
+    },
+    /// Sent to the sender only: its message `id` is stored as `seq`.
+    Ack {
+        /// The client's id.
+        id: ClientMsgId,
+        /// Where it was stored.
+        seq: Seq,
+    },
+    /// Who is in the room now (sent on connect and whenever it changes).
+    Presence {
+        /// Everyone with at least one open connection, by name.
+        members: Vec<Member>,
+    },
+    /// Someone is typing; not stored. Lasts a few seconds or until their
+    /// next message.
+    Typing {
+        /// Who.
+        who: Member,
+    },
+    /// Drop your log and show these (the newest events) instead: the gap
+    /// after your `Resume`, or while you were too slow to read, was too
+    /// long to replay. Live events follow.
+    Reset {
+        /// The newest events, oldest first.
+        events: Vec<Event>,
+    },
+    /// Something the client sent was refused; the connection stays open.
+    Error {
+        /// What went wrong, for programs.
+        code: ErrorCode,
+        /// What went wrong, for people.
+        message: String,
+        /// The message it concerns, if any.
+        id: Option<ClientMsgId>,
+    },
+}
+
+/// Why a client frame was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or not a known message.
+    BadFrame,
+    /// The message text is empty or only whitespace.
+    EmptyMessage,
+    /// The message text is over [`MESSAGE_MAX_CHARS`].
+    MessageTooLong,
+    /// The client id is empty or over [`CLIENT_ID_MAX_BYTES`].
+    BadClientId,
+    /// Too many frames too fast: slow down or be disconnected.
+    RateLimited,
+    /// The server could not store the message; try again.
+    Unavailable,
+}
+
+impl ClientMsg {
+    /// Checks a `Send`'s text and id, returning the error to report.
+    pub fn validate_send(id: &ClientMsgId, text: &str) -> Result<(), (ErrorCode, &'static str)> {
+        if id.0.is_empty() || id.0.len() > CLIENT_ID_MAX_BYTES {
+            return Err((ErrorCode::BadClientId, "Message ids are 1 to 64 bytes."));
+        }
+        if text.trim().is_empty() {
+            return Err((ErrorCode::EmptyMessage, "Type a message first."));
+        }
+        if text.chars().count() > MESSAGE_MAX_CHARS {
+            return Err((
+                ErrorCode::MessageTooLong,
+                "Messages can be at most 4000 characters long.",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -5,18 +5,27 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::chat::{Chat, ChatState, Members};
 use crate::error::AppError;
 use crate::login::LoginCard;
-use crate::model::{LoginPrefill, RoomEntry};
-use crate::protocol::{RoomCode, UserName};
+use crate::model::{HistoryPage, LoginPrefill, RoomEntry, RoomView};
+use crate::protocol::RoomCode;
 
 /// What `/room/{code}` shows the caller: the room if they are in it,
-/// otherwise the login form with the code filled in.
+/// otherwise the login form with the code filled in. `before` pages back
+/// through history; `error` names what went wrong with a message posted
+/// without JavaScript.
 #[server(prefix = "/api", endpoint = "room_entry")]
-pub async fn load_room_entry(code: String) -> Result<RoomEntry, AppError> {
+pub async fn load_room_entry(
+    code: String,
+    before: Option<u64>,
+    error: Option<String>,
+) -> Result<RoomEntry, AppError> {
     use crate::backend::{backend, caller};
+    use crate::model::RoomView;
+    use crate::protocol::{Member, Seq};
 
     let caller = caller()?;
     let name = caller.session.as_ref().map(|s| s.name.clone());
@@ -30,17 +39,22 @@ pub async fn load_room_entry(code: String) -> Result<RoomEntry, AppError> {
             }))
         }
     };
-    let in_room = caller.session.as_ref().and_then(|s| s.room.as_ref()) == Some(&parsed);
     // The room's existence is only checked for members: telling anyone else
     // would let them probe codes without the join throttle.
-    if let (true, Some(name)) = (in_room, name.clone()) {
-        if backend()?.room_exists(&parsed).await? {
-            let invite = format!("{}{}", request_origin(), parsed.path());
-            return Ok(RoomEntry::Member {
+    if let Some(session) = caller.session.filter(|s| s.room.as_ref() == Some(&parsed)) {
+        let backend = backend()?;
+        if backend.room_exists(&parsed).await? {
+            return Ok(RoomEntry::Member(RoomView {
+                invite: format!("{}{}", request_origin(), parsed.path()),
+                history: backend.history(&parsed, before.map(Seq)).await?,
+                members: backend.members(&parsed),
+                me: Member {
+                    user: session.user,
+                    name: session.name,
+                },
+                error: error.as_deref().and_then(AppError::from_query_key),
                 code: parsed,
-                name,
-                invite,
-            });
+            }));
         }
     }
     Ok(RoomEntry::Login(LoginPrefill {
@@ -48,6 +62,47 @@ pub async fn load_room_entry(code: String) -> Result<RoomEntry, AppError> {
         code: parsed.to_string(),
         error: None,
     }))
+}
+
+/// Posts a message from the form used without JavaScript, then sends the
+/// browser back to the room (with `?error=` if it was refused). With
+/// JavaScript, messages go over the WebSocket instead.
+#[server(prefix = "/api", endpoint = "post_message")]
+pub async fn post_message(code: String, text: String, client_id: String) -> Result<(), AppError> {
+    use crate::backend::{backend, fail, member_of};
+    use crate::protocol::ClientMsgId;
+
+    let code = RoomCode::parse(&code)?;
+    let who = match member_of(&code) {
+        Ok(who) => who,
+        Err(error) => return fail(error),
+    };
+    let result = backend()?
+        .post_message(&who, &code, ClientMsgId(client_id), text)
+        .await;
+    let back = match result {
+        Ok(_) => code.path(),
+        Err(error) => match error.query_key() {
+            Some(key) => format!("{}?error={key}", code.path()),
+            None => return fail(error),
+        },
+    };
+    leptos_axum::redirect(&back);
+    Ok(())
+}
+
+/// The events before `before` in room `code`, for scrolling back.
+#[server(prefix = "/api", endpoint = "older_events")]
+pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppError> {
+    use crate::backend::{backend, fail, member_of};
+
+    let code = RoomCode::parse(&code)?;
+    if let Err(error) = member_of(&code) {
+        return fail(error);
+    }
+    backend()?
+        .history(&code, Some(crate::protocol::Seq(before)))
+        .await
 }
 
 /// `scheme://host` as the caller addressed this server, for invite links.
@@ -77,7 +132,13 @@ pub async fn leave() -> Result<(), AppError> {
         return fail(AppError::ForeignOrigin);
     }
     if let Some(mut session) = caller.session {
-        session.room = None;
+        if let Some(code) = session.room.take() {
+            let who = crate::protocol::Member {
+                user: session.user.clone(),
+                name: session.name.clone(),
+            };
+            backend.leave_room(&who, &code).await;
+        }
         set_session(&*backend, &session);
     }
     Ok(())
@@ -87,16 +148,25 @@ pub async fn leave() -> Result<(), AppError> {
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let epoch = crate::session_epoch();
     let entry = Resource::new(
-        move || (params.read().get("code").unwrap_or_default(), epoch.get()),
-        |(code, _)| load_room_entry(code),
+        move || {
+            let query = query.read();
+            (
+                params.read().get("code").unwrap_or_default(),
+                query.get("before").and_then(|b| b.parse::<u64>().ok()),
+                query.get("error"),
+                epoch.get(),
+            )
+        },
+        |(code, before, error, _)| load_room_entry(code, before, error),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }>
             {move || Suspend::new(async move {
                 match entry.await {
-                    Ok(RoomEntry::Member { code, name, invite }) => view! { <RoomView code name invite /> }.into_any(),
+                    Ok(RoomEntry::Member(room)) => view! { <RoomScreen room /> }.into_any(),
                     Ok(RoomEntry::Login(prefill)) => {
                         let invited = RoomCode::parse(&prefill.code).ok();
                         view! { <Title text="Join a room · Chatdrop" /> <LoginCard prefill invited /> }.into_any()
@@ -111,12 +181,22 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-/// The room itself, for a member.
+/// The room itself, for a member: header, chat, members, invite.
 #[component]
-fn RoomView(code: RoomCode, name: UserName, invite: String) -> impl IntoView {
+fn RoomScreen(room: RoomView) -> impl IntoView {
+    let RoomView {
+        code,
+        me,
+        invite,
+        history,
+        members,
+        error,
+    } = room;
     let copied = RwSignal::new(None::<&'static str>);
     let navigate = use_navigate();
     let epoch = crate::session_epoch();
+    let chat = ChatState::new(history, members, error);
+    let unread = chat.unread;
 
     let link = invite.clone();
     let copy = move |_| {
@@ -141,30 +221,41 @@ fn RoomView(code: RoomCode, name: UserName, invite: String) -> impl IntoView {
         });
     };
 
+    let title_code = code.clone();
+    let title = move || match unread.get() {
+        0 => format!("Room {title_code} · Chatdrop"),
+        n => format!("({n}) Room {title_code} · Chatdrop"),
+    };
+
     view! {
-        <Title text=format!("Room {code} · Chatdrop") />
+        <Title text=title />
         <section class="room" aria-labelledby="room-title">
             <header class="room-header">
                 <div>
                     <p class="brand small">"Chatdrop"</p>
                     <h1 id="room-title">"Room " <span class="code">{code.to_string()}</span></h1>
-                    <p class="me">"You're in as " <strong class="name">{name.to_string()}</strong></p>
+                    <p class="me">"You're in as " <strong class="name">{me.name.to_string()}</strong></p>
                 </div>
                 <form method="post" action="/leave" on:submit=on_leave>
                     <button type="submit" class="leave">"Leave"</button>
                 </form>
             </header>
-            <div class="card invite">
-                <h2>"Invite people"</h2>
-                <p>"Anyone with this link, or the code above, can join."</p>
-                <div class="invite-row">
-                    <a class="invite-link" href=invite.clone()>{invite.clone()}</a>
-                    <button type="button" on:click=copy>"Copy invite link"</button>
-                </div>
-                <p role="status" class="hint">{move || copied.get()}</p>
+            <div class="room-body">
+                <Chat code=code.clone() me=me.clone() state=chat />
+                <aside class="side">
+                    <Members me=me.clone() members=chat.members />
+                    <div class="card invite">
+                        <h2>"Invite people"</h2>
+                        <p>"Anyone with this link, or the code above, can join."</p>
+                        <a class="invite-link" href=invite.clone()>{invite.clone()}</a>
+                        <button type="button" on:click=copy>"Copy invite link"</button>
+                        <p role="status" class="hint">{move || copied.get()}</p>
+                    </div>
+                </aside>
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// Puts the invite link on the clipboard.

@@ -5,19 +5,37 @@ use std::sync::Arc;
 
 use app::backend::{Backend, Caller};
 use app::error::AppError;
-use app::model::{LoginForm, Session};
-use app::protocol::{LoginAction, RoomCode, UserId, UserName};
+use app::model::{HistoryPage, LoginForm, Session};
+use app::protocol::{
+    ClientMsg, ClientMsgId, ErrorCode, LoginAction, Member, RoomCode, Seq, UserId, UserName,
+};
 use axum::http::HeaderValue;
 
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::rooms::Hub;
 use crate::sessions::Sessions;
+use crate::socket::Timings;
 use crate::store::Store;
 use crate::throttle::JoinThrottle;
 
-/// Storage, sessions and throttles, shared by every request.
-#[derive(Clone)]
+/// Events per page of history: what the room page shows first and what
+/// each "Load earlier messages" adds.
+pub const HISTORY_PAGE: u32 = 50;
+
+/// Storage, sessions, live rooms and throttles, shared by every request.
 pub struct Chatdrop {
     /// The database.
     pub store: Store,
+    /// Live rooms.
+    pub hub: Arc<Hub>,
+    /// WebSocket timings.
+    pub timings: Timings,
+    /// Cancelled when the server shuts down: sockets close with 1001.
+    pub shutdown: CancellationToken,
+    /// Every socket task, so shutdown can wait for them.
+    pub sockets: TaskTracker,
     /// Cookie signing.
     pub sessions: Sessions,
     /// Budgets for wrong room codes.
@@ -65,6 +83,50 @@ impl Backend for Chatdrop {
 
     async fn room_exists(&self, code: &RoomCode) -> Result<bool, AppError> {
         self.store.room_exists(code).await.map_err(internal)
+    }
+
+    async fn history(&self, code: &RoomCode, before: Option<Seq>) -> Result<HistoryPage, AppError> {
+        let mut events = self
+            .store
+            .events_before(code, before, HISTORY_PAGE + 1)
+            .await
+            .map_err(internal)?;
+        let has_older = events.len() > HISTORY_PAGE as usize;
+        if has_older {
+            events.remove(0);
+        }
+        Ok(HistoryPage { events, has_older })
+    }
+
+    fn members(&self, code: &RoomCode) -> Vec<Member> {
+        self.hub
+            .live(code)
+            .map(|room| room.members())
+            .unwrap_or_default()
+    }
+
+    async fn post_message(
+        &self,
+        who: &Member,
+        code: &RoomCode,
+        id: ClientMsgId,
+        text: String,
+    ) -> Result<Seq, AppError> {
+        ClientMsg::validate_send(&id, &text).map_err(|(code, _)| match code {
+            ErrorCode::MessageTooLong => AppError::MessageTooLong,
+            _ => AppError::MessageEmpty,
+        })?;
+        let room = self.hub.room(code).await.map_err(internal)?;
+        room.post(who, id, text).await.map_err(internal)
+    }
+
+    async fn leave_room(&self, who: &Member, code: &RoomCode) {
+        match self.hub.room(code).await {
+            Ok(room) => room.leave(who).await,
+            Err(error) => {
+                internal(error);
+            }
+        }
     }
 
     fn session_cookie(&self, session: &Session) -> HeaderValue {

@@ -33,6 +33,19 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// How often to ping each WebSocket, in milliseconds.
+    #[arg(long, env = "CHATDROP_PING_INTERVAL_MS", default_value_t = 10_000)]
+    pub ping_interval_ms: u64,
+
+    /// Silence after which a WebSocket counts as dead, in milliseconds.
+    #[arg(long, env = "CHATDROP_PING_TIMEOUT_MS", default_value_t = 30_000)]
+    pub ping_timeout_ms: u64,
+
+    /// How long someone whose last tab closed still counts as present, so a
+    /// reload doesn't announce a leave and a join, in milliseconds.
+    #[arg(long, env = "CHATDROP_PRESENCE_GRACE_MS", default_value_t = 8_000)]
+    pub presence_grace_ms: u64,
+
     /// Mark the session cookie `Secure`: set this when Chatdrop is served
     /// over HTTPS.
     #[arg(long, env = "CHATDROP_SECURE_COOKIES")]
@@ -49,6 +62,9 @@ impl Config {
             data_dir,
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
+            ping_interval_ms: 10_000,
+            ping_timeout_ms: 30_000,
+            presence_grace_ms: 8_000,
             secure_cookies: false,
         }
     }

@@ -3,18 +3,23 @@
 
 pub mod backend;
 pub mod config;
+pub mod history;
 pub mod identify;
+pub mod rooms;
 pub mod routes;
 pub mod sessions;
+pub mod socket;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
@@ -30,8 +35,13 @@ use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
 use crate::backend::Chatdrop;
+use crate::rooms::Hub;
 use crate::sessions::Sessions;
+use crate::socket::Timings;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::throttle::JoinThrottle;
@@ -46,28 +56,54 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = app(&config).await?;
-    axum::serve(
+    let (app, chatdrop) = app(&config).await?;
+    let stop_sockets = chatdrop.shutdown.clone();
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stop_sockets.cancel();
+    })
     .await
-    .context("serving HTTP")
+    .context("serving HTTP");
+    // Sockets were told to close (1001); give them a moment to say so.
+    chatdrop.sockets.close();
+    if tokio::time::timeout(Duration::from_secs(5), chatdrop.sockets.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some WebSockets did not close in time");
+    }
+    chatdrop.store.close().await;
+    served
 }
 
 /// Opens the data dir and builds the router.
-pub async fn app(config: &Config) -> anyhow::Result<Router> {
+pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
-    let chatdrop = Chatdrop {
-        store: Store::open(&config.data_dir).await?,
+    let store = Store::open(&config.data_dir).await?;
+    let chatdrop = Arc::new(Chatdrop {
+        hub: Arc::new(Hub::new(
+            store.clone(),
+            Duration::from_millis(config.presence_grace_ms),
+        )),
+        store,
         sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
         throttle: Arc::new(JoinThrottle::default()),
-    };
+        timings: Timings {
+            ping_interval: Duration::from_millis(config.ping_interval_ms.max(1)),
+            ping_timeout: Duration::from_millis(config.ping_timeout_ms),
+            send_timeout: Duration::from_secs(10),
+        },
+        shutdown: CancellationToken::new(),
+        sockets: TaskTracker::new(),
+    });
     let state = AppState {
         leptos_options: leptos_options(&config.leptos_config)?,
-        chatdrop: Arc::new(chatdrop),
+        chatdrop: chatdrop.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
     };
 
@@ -78,8 +114,9 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
         let options = state.leptos_options.clone();
         move || app::shell(options.clone())
     };
-    Ok(Router::new()
+    let router = Router::new()
         .route("/", post(routes::post_login))
+        .route("/ws/{code}", get(ws::upgrade))
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))
         .leptos_routes_with_context(&state, routes, context, shell)
@@ -104,7 +141,8 @@ pub async fn app(config: &Config) -> anyhow::Result<Router> {
             HeaderValue::from_static("DENY"),
         ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state))
+        .with_state(state);
+    Ok((router, chatdrop))
 }
 
 /// Reads `Leptos.toml`, resolving a relative site root against the file's

@@ -7,7 +7,7 @@
 use app::backend::{Backend, Caller, LoginFeedback};
 use app::error::AppError;
 use app::model::{LoginForm, LoginPrefill};
-use app::protocol::LoginAction;
+use app::protocol::{LoginAction, Member};
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -92,11 +92,17 @@ pub async fn post_leave(
     if !caller.same_origin {
         return (StatusCode::FORBIDDEN, AppError::ForeignOrigin.to_string()).into_response();
     }
-    let cookie = caller.session.map(|mut session| {
-        session.room = None;
-        state.chatdrop.sessions.cookie(&session)
-    });
-    see_other("/", cookie)
+    let Some(mut session) = caller.session else {
+        return see_other("/", None);
+    };
+    if let Some(code) = session.room.take() {
+        let who = Member {
+            user: session.user.clone(),
+            name: session.name.clone(),
+        };
+        state.chatdrop.leave_room(&who, &code).await;
+    }
+    see_other("/", Some(state.chatdrop.sessions.cookie(&session)))
 }
 
 /// A 303 to `to`, optionally setting the session cookie.

@@ -1,4 +1,5 @@
-//! Durable state in SQLite: rooms today, messages and uploads later.
+//! Durable state in SQLite: the database and its rooms. Room history lives
+//! in `history.rs`.
 //!
 //! All SQL lives here. Queries are checked by the tests rather than at
 //! compile time, so building needs no database.
@@ -71,6 +72,16 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Closes every connection, checkpointing the write-ahead log.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The connection pool, for the other storage modules.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// How many rooms exist; for tests and metrics.

@@ -12,24 +12,37 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
-    _dir: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
+    pub config: Config,
+    dir: std::sync::Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server whose config `tweak` adjusts (timings, mostly).
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Config::for_tests(dir.path().to_path_buf());
+        tweak(&mut config);
+        Self::start(dir, config).await
+    }
+
+    async fn start(dir: std::sync::Arc<tempfile::TempDir>, config: Config) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             server::telemetry::init();
         }
-        let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = Config::for_tests(dir.path().to_path_buf());
-        tokio::spawn(async move {
-            server::run(listener, config, async {
+        let run_config = config.clone();
+        let task = tokio::spawn(async move {
+            server::run(listener, run_config, async {
                 let _ = stopped.await;
             })
             .await
@@ -41,9 +54,27 @@ impl TestApp {
         Self {
             addr,
             store,
-            _dir: dir,
-            _stop: stop,
+            config,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    /// Shuts the server down gracefully and waits for it to finish.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data dir.
+    pub async fn restart(mut self) -> Self {
+        self.shutdown().await;
+        Self::start(self.dir.clone(), self.config.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -66,6 +97,14 @@ impl TestApp {
 
     pub async fn room_count(&self) -> i64 {
         self.store.room_count().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -144,4 +183,45 @@ pub fn input_value(html: &str, id: &str) -> Option<String> {
     let value_start = tag.find(r#"value=""#)? + 7;
     let value_len = tag[value_start..].find('"')?;
     Some(tag[value_start..value_start + value_len].to_owned())
+}
+
+/// Someone signed in to a room, holding their session cookie.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub cookie: String,
+    /// `/room/XXX-XXX-XXX`
+    pub room: String,
+}
+
+impl Member {
+    pub fn code(&self) -> &str {
+        self.room.trim_start_matches("/room/")
+    }
+}
+
+/// Signs `name` in: creating a room when `code` is `None`.
+pub async fn sign_in(app: &TestApp, name: &str, code: Option<&str>) -> Member {
+    let client = Client::builder().redirect(Policy::none()).build().unwrap();
+    let fields = match code {
+        Some(code) => [("name", name), ("code", code), ("action", "join")],
+        None => [("name", name), ("code", ""), ("action", "create")],
+    };
+    let response = client
+        .post(app.url("/"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign in {name}");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    Member {
+        cookie,
+        room: location(&response),
+    }
 }

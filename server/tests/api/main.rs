@@ -1,6 +1,8 @@
 //! Integration tests: each starts the real server on port 0 with its own
 //! data dir and talks HTTP to it, as a browser without JavaScript would.
 
+mod chat;
 mod helpers;
 mod login;
 mod rooms;
+mod ws;

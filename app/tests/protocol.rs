@@ -1,0 +1,233 @@
+//! Pins the WebSocket wire format: every message against literal JSON (a
+//! change here breaks bots and old tabs), plus a round-trip property test.
+
+use app::protocol::*;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn member() -> Member {
+    Member {
+        user: UserId("u1".into()),
+        name: UserName::parse("Ada").unwrap(),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+#[test]
+fn client_messages_have_a_fixed_shape() {
+    assert_eq!(
+        to_json(&ClientMsg::Resume { after: Seq(41) }),
+        json!({"type": "resume", "after": 41})
+    );
+    assert_eq!(
+        to_json(&ClientMsg::Send {
+            id: ClientMsgId("c-1".into()),
+            text: "hi <b>".into()
+        }),
+        json!({"type": "send", "id": "c-1", "text": "hi <b>"})
+    );
+    assert_eq!(to_json(&ClientMsg::Typing), json!({"type": "typing"}));
+}
+
+#[test]
+fn server_messages_have_a_fixed_shape() {
+    let message = Event {
+        seq: Seq(7),
+        at: 1_700_000_000_000,
+        who: member(),
+        kind: EventKind::Message {
+            text: "hello".into(),
+            client_id: ClientMsgId("c-1".into()),
+        },
+    };
+    assert_eq!(
+        to_json(&ServerMsg::Event {
+            event: message.clone()
+        }),
+        json!({"type": "event", "event": {
+            "seq": 7, "at": 1_700_000_000_000_i64, "who": {"user": "u1", "name": "Ada"},
+            "kind": "message", "text": "hello", "client_id": "c-1"
+        }})
+    );
+    let joined = Event {
+        seq: Seq(8),
+        at: 5,
+        who: member(),
+        kind: EventKind::Joined,
+    };
+    assert_eq!(
+        to_json(&joined),
+        json!({"seq": 8, "at": 5, "who": {"user": "u1", "name": "Ada"}, "kind": "joined"})
+    );
+    assert_eq!(
+        to_json(&Event {
+            kind: EventKind::Left,
+            ..joined.clone()
+        })["kind"],
+        json!("left")
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Welcome {
+            you: member(),
+            latest: Seq(8)
+        }),
+        json!({"type": "welcome", "you": {"user": "u1", "name": "Ada"}, "latest": 8})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Ack {
+            id: ClientMsgId("c-1".into()),
+            seq: Seq(7)
+        }),
+        json!({"type": "ack", "id": "c-1", "seq": 7})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Presence {
+            members: vec![member()]
+        }),
+        json!({"type": "presence", "members": [{"user": "u1", "name": "Ada"}]})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Typing { who: member() }),
+        json!({"type": "typing", "who": {"user": "u1", "name": "Ada"}})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Reset {
+            events: vec![joined]
+        }),
+        json!({"type": "reset", "events": [{"seq": 8, "at": 5, "who": {"user": "u1", "name": "Ada"}, "kind": "joined"}]})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Error {
+            code: ErrorCode::MessageTooLong,
+            message: "too long".into(),
+            id: Some(ClientMsgId("c-2".into()))
+        }),
+        json!({"type": "error", "code": "message_too_long", "message": "too long", "id": "c-2"})
+    );
+}
+
+#[test]
+fn unknown_or_malformed_frames_do_not_parse() {
+    for bad in [
+        r#"{"type":"shout"}"#,
+        r#"{"type":"send","id":"x"}"#,
+        "not json",
+        r#"{"after":1}"#,
+    ] {
+        assert!(serde_json::from_str::<ClientMsg>(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn names_inside_frames_are_validated() {
+    let frame = r#"{"type":"typing","who":{"user":"u","name":"a\u0007b"}}"#;
+    assert!(serde_json::from_str::<ServerMsg>(frame).is_err());
+}
+
+#[test]
+fn sends_are_validated() {
+    let id = ClientMsgId("c".into());
+    assert!(ClientMsg::validate_send(&id, "hi").is_ok());
+    assert_eq!(
+        ClientMsg::validate_send(&id, " \n ").unwrap_err().0,
+        ErrorCode::EmptyMessage
+    );
+    assert!(ClientMsg::validate_send(&id, &"é".repeat(4000)).is_ok());
+    assert_eq!(
+        ClientMsg::validate_send(&id, &"é".repeat(4001))
+            .unwrap_err()
+            .0,
+        ErrorCode::MessageTooLong
+    );
+    assert_eq!(
+        ClientMsg::validate_send(&ClientMsgId(String::new()), "hi")
+            .unwrap_err()
+            .0,
+        ErrorCode::BadClientId
+    );
+    assert_eq!(
+        ClientMsg::validate_send(&ClientMsgId("x".repeat(65)), "hi")
+            .unwrap_err()
+            .0,
+        ErrorCode::BadClientId
+    );
+}
+
+fn arb_member() -> impl Strategy<Value = Member> {
+    ("[a-f0-9]{1,32}", "[^\\p{Cc}]{1,32}").prop_filter_map("valid name", |(user, name)| {
+        UserName::parse(&name).ok().map(|name| Member {
+            user: UserId(user),
+            name,
+        })
+    })
+}
+
+fn arb_event() -> impl Strategy<Value = Event> {
+    let kind = prop_oneof![
+        (any::<String>(), "[ -~]{1,64}").prop_map(|(text, id)| EventKind::Message {
+            text,
+            client_id: ClientMsgId(id)
+        }),
+        Just(EventKind::Joined),
+        Just(EventKind::Left),
+    ];
+    (any::<u64>(), any::<i64>(), arb_member(), kind).prop_map(|(seq, at, who, kind)| Event {
+        seq: Seq(seq),
+        at,
+        who,
+        kind,
+    })
+}
+
+fn arb_server_msg() -> impl Strategy<Value = ServerMsg> {
+    prop_oneof![
+        (arb_member(), any::<u64>()).prop_map(|(you, latest)| ServerMsg::Welcome {
+            you,
+            latest: Seq(latest)
+        }),
+        arb_event().prop_map(|event| ServerMsg::Event { event }),
+        ("[ -~]{1,64}", any::<u64>()).prop_map(|(id, seq)| ServerMsg::Ack {
+            id: ClientMsgId(id),
+            seq: Seq(seq)
+        }),
+        prop::collection::vec(arb_member(), 0..5)
+            .prop_map(|members| ServerMsg::Presence { members }),
+        arb_member().prop_map(|who| ServerMsg::Typing { who }),
+        prop::collection::vec(arb_event(), 0..5).prop_map(|events| ServerMsg::Reset { events }),
+        (any::<String>(), proptest::option::of("[ -~]{1,64}")).prop_map(|(message, id)| {
+            ServerMsg::Error {
+                code: ErrorCode::BadFrame,
+                message,
+                id: id.map(ClientMsgId),
+            }
+        }),
+    ]
+}
+
+fn arb_client_msg() -> impl Strategy<Value = ClientMsg> {
+    prop_oneof![
+        any::<u64>().prop_map(|after| ClientMsg::Resume { after: Seq(after) }),
+        ("[ -~]{1,64}", any::<String>()).prop_map(|(id, text)| ClientMsg::Send {
+            id: ClientMsgId(id),
+            text
+        }),
+        Just(ClientMsg::Typing),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn server_messages_round_trip(msg in arb_server_msg()) {
+        let text = serde_json::to_string(&msg).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg);
+    }
+
+    #[test]
+    fn client_messages_round_trip(msg in arb_client_msg()) {
+        let text = serde_json::to_string(&msg).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ClientMsg>(&text).unwrap(), msg);
+    }
+}

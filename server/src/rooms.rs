@@ -1,0 +1,303 @@
+//! Live rooms: each owns a broadcast channel, the next sequence number, and
+//! who is online. Rooms are activated on first use and stay in memory.
+//!
+//! Every event is committed to SQLite and then broadcast while the room's
+//! writer lock is held, so all receivers see events in sequence order with
+//! no gaps. A broadcast is serialized once; receivers share the bytes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::protocol::{ClientMsgId, EventKind, Member, RoomCode, Seq, ServerMsg, UserId};
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::broadcast;
+
+use crate::history::Appended;
+use crate::store::Store;
+
+/// Frames a room's channel holds for its slowest reader; a reader further
+/// behind is reset from the database instead.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// One serialized frame, shared by every receiver.
+#[derive(Clone, Debug)]
+pub struct Broadcast {
+    /// The JSON text.
+    pub text: Utf8Bytes,
+    /// For events: their sequence number, so a socket that replayed history
+    /// can skip what it already sent.
+    pub seq: Option<Seq>,
+    /// Receivers who are this user skip the frame (their own typing).
+    pub skip: Option<UserId>,
+    /// Sockets of this user close: they left the room.
+    pub kick: Option<UserId>,
+}
+
+impl Broadcast {
+    fn new(msg: &ServerMsg) -> Self {
+        let seq = match msg {
+            ServerMsg::Event { event } => Some(event.seq),
+            _ => None,
+        };
+        Self {
+            text: encode(msg),
+            seq,
+            skip: None,
+            kick: None,
+        }
+    }
+}
+
+/// Serializes a frame. Our types always serialize.
+pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
+    serde_json::to_string(msg).unwrap_or_default().into()
+}
+
+/// All live rooms.
+pub struct Hub {
+    store: Store,
+    grace: Duration,
+    // Held only to look up or insert a room, never across an `.await`.
+    rooms: Mutex<HashMap<RoomCode, Arc<Room>>>,
+}
+
+/// One live room.
+pub struct Room {
+    /// Its code.
+    pub code: RoomCode,
+    store: Store,
+    grace: Duration,
+    tx: broadcast::Sender<Broadcast>,
+    /// The next sequence number; the lock serializes appends.
+    writer: tokio::sync::Mutex<Seq>,
+    // Updated without awaiting while held.
+    online: Mutex<HashMap<UserId, Online>>,
+}
+
+#[derive(Debug, Clone)]
+struct Online {
+    member: Member,
+    tabs: usize,
+    /// Bumped on every connect and disconnect; a pending leave only fires if
+    /// nothing happened since it was scheduled.
+    epoch: u64,
+}
+
+impl Hub {
+    /// A hub over `store`. A user whose last tab closes is announced as gone
+    /// after `grace`, so a reload makes no leave/join pair.
+    pub fn new(store: Store, grace: Duration) -> Self {
+        Self {
+            store,
+            grace,
+            rooms: Mutex::default(),
+        }
+    }
+
+    /// The live room for `code`, activating it from the database.
+    pub async fn room(&self, code: &RoomCode) -> Result<Arc<Room>, sqlx::Error> {
+        if let Some(room) = self.lock().get(code) {
+            return Ok(room.clone());
+        }
+        let latest = self.store.latest_seq(code).await?;
+        let present = self.store.present_members(code).await?;
+        let mut rooms = self.lock();
+        if let Some(room) = rooms.get(code) {
+            return Ok(room.clone());
+        }
+        let room = Arc::new(Room {
+            code: code.clone(),
+            store: self.store.clone(),
+            grace: self.grace,
+            tx: broadcast::channel(CHANNEL_CAPACITY).0,
+            writer: tokio::sync::Mutex::new(Seq(latest.0 + 1)),
+            online: Mutex::default(),
+        });
+        rooms.insert(code.clone(), room.clone());
+        drop(rooms);
+        // People the history still shows as present (the server stopped
+        // while they were here) get the grace period to reconnect quietly.
+        for member in present {
+            room.lock_online().insert(
+                member.user.clone(),
+                Online {
+                    member: member.clone(),
+                    tabs: 1,
+                    epoch: 0,
+                },
+            );
+            room.clone().disconnect(&member);
+        }
+        Ok(room)
+    }
+
+    /// The room if it is live, without touching the database.
+    pub fn live(&self, code: &RoomCode) -> Option<Arc<Room>> {
+        self.lock().get(code).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RoomCode, Arc<Room>>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Room {
+    /// A receiver for everything broadcast from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
+        self.tx.subscribe()
+    }
+
+    /// The newest stored sequence number.
+    pub async fn latest(&self) -> Seq {
+        Seq(self.writer.lock().await.0 - 1)
+    }
+
+    /// Stores a message and broadcasts it; a resend of a stored client id
+    /// returns the original's sequence number without a second copy.
+    pub async fn post(
+        &self,
+        who: &Member,
+        id: ClientMsgId,
+        text: String,
+    ) -> Result<Seq, sqlx::Error> {
+        self.append(
+            who,
+            EventKind::Message {
+                text,
+                client_id: id,
+            },
+        )
+        .await
+    }
+
+    /// Sends a frame that is not stored (typing) to everyone but `from`.
+    pub fn typing(&self, who: &Member) {
+        let mut frame = Broadcast::new(&ServerMsg::Typing { who: who.clone() });
+        frame.skip = Some(who.user.clone());
+        let _ = self.tx.send(frame);
+    }
+
+    /// Everyone online, by name.
+    pub fn members(&self) -> Vec<Member> {
+        let mut members: Vec<Member> = self
+            .lock_online()
+            .values()
+            .map(|o| o.member.clone())
+            .collect();
+        members.sort_by(|a, b| {
+            a.name
+                .as_str()
+                .to_lowercase()
+                .cmp(&b.name.as_str().to_lowercase())
+        });
+        members
+    }
+
+    /// A tab of `who` connected: the first one is announced as a join.
+    pub async fn connect(&self, who: &Member) -> Result<(), sqlx::Error> {
+        let first = {
+            let mut online = self.lock_online();
+            let entry = online.entry(who.user.clone()).or_insert_with(|| Online {
+                member: who.clone(),
+                tabs: 0,
+                epoch: 0,
+            });
+            // A pending leave (tabs == 0, still listed) is cancelled quietly.
+            let first = entry.tabs == 0 && entry.epoch == 0;
+            entry.tabs += 1;
+            entry.epoch += 1;
+            entry.member = who.clone();
+            first
+        };
+        if first {
+            self.append(who, EventKind::Joined).await?;
+        }
+        self.broadcast_presence();
+        Ok(())
+    }
+
+    /// A tab of `who` closed: when it was the last, they are announced as
+    /// gone after the grace period unless a tab comes back.
+    pub fn disconnect(self: Arc<Self>, who: &Member) {
+        let epoch = {
+            let mut online = self.lock_online();
+            let Some(entry) = online.get_mut(&who.user) else {
+                return;
+            };
+            entry.tabs = entry.tabs.saturating_sub(1);
+            entry.epoch += 1;
+            if entry.tabs > 0 {
+                return;
+            }
+            entry.epoch
+        };
+        let who = who.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(self.grace).await;
+            let gone = {
+                let mut online = self.lock_online();
+                match online.get(&who.user) {
+                    Some(entry) if entry.tabs == 0 && entry.epoch == epoch => {
+                        online.remove(&who.user).is_some()
+                    }
+                    _ => false,
+                }
+            };
+            if gone {
+                self.announce_left(&who).await;
+            }
+        });
+    }
+
+    /// `who` left with the Leave button: announced at once, and their open
+    /// tabs in this room are closed.
+    pub async fn leave(&self, who: &Member) {
+        let was_online = self.lock_online().remove(&who.user).is_some();
+        let mut kick = Broadcast::new(&ServerMsg::Presence {
+            members: self.members(),
+        });
+        kick.kick = Some(who.user.clone());
+        let _ = self.tx.send(kick);
+        if was_online
+            || self
+                .store
+                .is_present(&self.code, &who.user)
+                .await
+                .unwrap_or(false)
+        {
+            self.announce_left(who).await;
+        }
+    }
+
+    async fn announce_left(&self, who: &Member) {
+        if let Err(error) = self.append(who, EventKind::Left).await {
+            tracing::error!(%error, room = %self.code, "storing a leave");
+        }
+        self.broadcast_presence();
+    }
+
+    fn broadcast_presence(&self) {
+        let _ = self.tx.send(Broadcast::new(&ServerMsg::Presence {
+            members: self.members(),
+        }));
+    }
+
+    async fn append(&self, who: &Member, kind: EventKind) -> Result<Seq, sqlx::Error> {
+        let mut next = self.writer.lock().await;
+        match self.store.append(&self.code, *next, who, kind).await? {
+            Appended::New(event) => {
+                let seq = event.seq;
+                *next = Seq(seq.0 + 1);
+                // Sent while the lock is held: channel order is seq order.
+                let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+                Ok(seq)
+            }
+            Appended::Duplicate(seq) => Ok(seq),
+        }
+    }
+
+    fn lock_online(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Online>> {
+        self.online.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

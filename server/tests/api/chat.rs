@@ -1,0 +1,401 @@
+//! Real-time chat over the room's WebSocket: delivery, order, history,
+//! resume, presence, and every kind of bad input.
+
+use std::time::Duration;
+
+use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Seq, ServerMsg};
+use reqwest::StatusCode;
+
+use crate::helpers::{sign_in, TestApp};
+use crate::ws::Ws;
+
+/// Grace and ping timings short enough for tests.
+async fn fast_app() -> TestApp {
+    TestApp::spawn_with(|c| {
+        c.presence_grace_ms = 300;
+        c.ping_interval_ms = 100;
+        c.ping_timeout_ms = 600;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_socket_needs_a_session_in_that_room_and_our_origin() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let eve = sign_in(&app, "Eve", None).await;
+    let path = format!("/ws/{}", alice.code());
+    assert_eq!(
+        Ws::connect_to(&app, &path, None, None).await.err(),
+        Some(401)
+    );
+    assert_eq!(
+        Ws::connect_to(&app, &path, Some(&eve.cookie), None)
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(
+        Ws::connect(&app, &alice, Some("https://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    let own = format!("http://{}", app.addr);
+    assert!(Ws::connect(&app, &alice, Some(&own)).await.is_ok());
+    assert_eq!(
+        Ws::connect_to(&app, "/ws/not-a-code", Some(&alice.cookie), None)
+            .await
+            .err(),
+        Some(404)
+    );
+}
+
+#[tokio::test]
+async fn a_message_reaches_everyone_in_the_room_and_no_one_else() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let carol = sign_in(&app, "Carol", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+    let mut c = Ws::join(&app, &carol, 0).await;
+
+    a.say("m1", "hello <b>bob</b>").await;
+    let seq = a.ack().await;
+    assert_eq!(b.message().await, (seq, "hello <b>bob</b>".to_owned()));
+    assert_eq!(a.message().await, (seq, "hello <b>bob</b>".to_owned()));
+    let others = c.drain(Duration::from_millis(300)).await;
+    assert!(
+        !others.iter().any(|m| matches!(m, ServerMsg::Event { event } if matches!(event.kind, EventKind::Message { .. }))),
+        "another room saw it: {others:?}"
+    );
+}
+
+#[tokio::test]
+async fn messages_arrive_in_sequence_order_from_several_senders() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+    let mut watcher = Ws::join(&app, &sign_in(&app, "Watcher", Some(alice.code())).await, 0).await;
+    for i in 0..15 {
+        a.say(&format!("a{i}"), &format!("a{i}")).await;
+        b.say(&format!("b{i}"), &format!("b{i}")).await;
+    }
+    let mut last = Seq(0);
+    let mut texts = Vec::new();
+    while texts.len() < 30 {
+        let (seq, text) = watcher.message().await;
+        assert!(seq > last, "out of order: {seq:?} after {last:?}");
+        last = seq;
+        texts.push(text);
+    }
+    for i in 0..15 {
+        let a_pos = texts.iter().position(|t| *t == format!("a{i}")).unwrap();
+        let next = texts.iter().position(|t| *t == format!("a{}", i + 1));
+        assert!(
+            next.is_none_or(|n| n > a_pos),
+            "one sender's messages keep their order"
+        );
+    }
+}
+
+#[tokio::test]
+async fn history_survives_and_resume_replays_exactly_the_missing_events() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let mut seqs = Vec::new();
+    for i in 1..=3 {
+        a.say(&format!("m{i}"), &format!("message {i}")).await;
+        seqs.push(a.ack().await);
+    }
+    drop(a);
+    let app = app.restart().await;
+    let mut again = Ws::join(&app, &alice, seqs[0].0).await;
+    assert_eq!(again.message().await, (seqs[1], "message 2".to_owned()));
+    assert_eq!(again.message().await, (seqs[2], "message 3".to_owned()));
+    again.say("m4", "message 4").await;
+    let (seq, text) = again.message().await;
+    assert_eq!(
+        text, "message 4",
+        "no duplicate of 2 or 3 arrives before live messages"
+    );
+    assert!(seq > seqs[2]);
+
+    let page = app.person().get(&alice.room).await;
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_resent_message_is_stored_once() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    a.say("same-id", "once").await;
+    let first = a.ack().await;
+    drop(a);
+    let mut again = Ws::join(&app, &alice, first.0).await;
+    again.say("same-id", "once").await;
+    assert_eq!(again.ack().await, first);
+    let frames = again.drain(Duration::from_millis(300)).await;
+    assert!(!frames.iter().any(|m| matches!(m, ServerMsg::Event { event } if matches!(event.kind, EventKind::Message { .. }))));
+    let code = app::protocol::RoomCode::parse(alice.code()).unwrap();
+    let messages = app.store.events_after(&code, Seq(0), 100).await.unwrap();
+    let count = messages
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .count();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn bad_messages_get_an_error_and_the_connection_survives() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+
+    let error = |m: &ServerMsg| match m {
+        ServerMsg::Error { code, id, .. } => Some((*code, id.clone())),
+        _ => None,
+    };
+    a.say("e1", "   ").await;
+    assert_eq!(
+        a.until(error).await,
+        (ErrorCode::EmptyMessage, Some(ClientMsgId("e1".into())))
+    );
+    a.say("e2", &"x".repeat(4001)).await;
+    assert_eq!(
+        a.until(error).await,
+        (ErrorCode::MessageTooLong, Some(ClientMsgId("e2".into())))
+    );
+    a.send_text("this is not json").await;
+    assert_eq!(a.until(error).await, (ErrorCode::BadFrame, None));
+    a.send_text(r#"{"type":"shout","text":"hi"}"#).await;
+    assert_eq!(a.until(error).await, (ErrorCode::BadFrame, None));
+    a.say(&"i".repeat(65), "hi").await;
+    assert_eq!(a.until(error).await.0, ErrorCode::BadClientId);
+
+    a.say("ok", &"y".repeat(4000)).await;
+    a.ack().await;
+    let (_, text) = b.message().await;
+    assert_eq!(text.len(), 4000, "Bob saw only the valid message");
+}
+
+#[tokio::test]
+async fn a_frame_over_64_kib_closes_with_1009() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    a.send_text(&"x".repeat(64 * 1024 + 1)).await;
+    assert_eq!(a.closed().await, Some(1009));
+    // The server is fine: a new connection works.
+    let mut again = Ws::join(&app, &alice, 0).await;
+    again.say("after", "still here").await;
+    again.ack().await;
+}
+
+#[tokio::test]
+async fn flooding_is_throttled_then_closed_with_1008() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    for i in 0..200 {
+        a.send(&ClientMsg::Typing).await;
+        if i % 50 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let mut saw_rate_limit = false;
+    let code = loop {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            futures_util::StreamExt::next(&mut a.stream),
+        )
+        .await
+        {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text)))) => {
+                if text.contains("rate_limited") {
+                    saw_rate_limit = true;
+                }
+            }
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => {
+                break frame.map(|f| u16::from(f.code))
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close, got {other:?}"),
+        }
+    };
+    assert!(saw_rate_limit, "warned before being closed");
+    assert_eq!(code, Some(1008));
+}
+
+#[tokio::test]
+async fn one_join_for_the_first_tab_and_one_leave_after_the_last() {
+    let app = fast_app().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut watch = Ws::join(&app, &alice, 0).await;
+    let joined = watch.event().await;
+    assert_eq!(
+        (joined.who.name.as_str(), &joined.kind),
+        ("Alice", &EventKind::Joined)
+    );
+
+    let tab1 = Ws::join(&app, &bob, 0).await;
+    let event = watch.event().await;
+    assert_eq!(
+        (event.who.name.as_str(), &event.kind),
+        ("Bob", &EventKind::Joined)
+    );
+    let members = watch
+        .until(|m| match m {
+            ServerMsg::Presence { members } if members.len() == 2 => Some(members.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["Alice", "Bob"]
+    );
+
+    let tab2 = Ws::join(&app, &bob, 0).await;
+    drop(tab1);
+    // A reload: the last tab closes and a new one opens within the grace.
+    drop(tab2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let tab3 = Ws::join(&app, &bob, 0).await;
+    let quiet = watch.drain(Duration::from_millis(600)).await;
+    assert!(
+        !quiet.iter().any(|m| matches!(m, ServerMsg::Event { .. })),
+        "no leave/join pair for a reload: {quiet:?}"
+    );
+
+    drop(tab3);
+    let left = watch.event().await;
+    assert_eq!(
+        (left.who.name.as_str(), &left.kind),
+        ("Bob", &EventKind::Left)
+    );
+    let members = watch
+        .until(|m| match m {
+            ServerMsg::Presence { members } => Some(members.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(members.len(), 1);
+}
+
+#[tokio::test]
+async fn leaving_announces_at_once_and_closes_the_tabs() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut watch = Ws::join(&app, &alice, 0).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+    watch
+        .until(|m| {
+            matches!(m, ServerMsg::Event { event } if event.who.name.as_str() == "Bob")
+                .then_some(())
+        })
+        .await;
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(app.url("/leave"))
+        .header("cookie", &bob.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let left = watch.event().await;
+    assert_eq!(
+        (left.who.name.as_str(), &left.kind),
+        ("Bob", &EventKind::Left)
+    );
+    assert_eq!(b.closed().await, Some(1000));
+}
+
+#[tokio::test]
+async fn a_dead_connection_is_dropped_by_ping_timeout() {
+    let app = fast_app().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut watch = Ws::join(&app, &alice, 0).await;
+    // Bob's client stops reading (and so answering pings) after joining.
+    let _silent = Ws::join(&app, &bob, 0).await;
+    let left = watch
+        .until(|m| match m {
+            ServerMsg::Event { event } if event.kind == EventKind::Left => {
+                Some(event.who.name.to_string())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(left, "Bob");
+}
+
+#[tokio::test]
+async fn typing_reaches_others_but_not_the_typist() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+    a.send(&ClientMsg::Typing).await;
+    let who = b
+        .until(|m| match m {
+            ServerMsg::Typing { who } => Some(who.name.to_string()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(who, "Alice");
+    assert!(!a
+        .drain(Duration::from_millis(300))
+        .await
+        .iter()
+        .any(|m| matches!(m, ServerMsg::Typing { .. })));
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_1001_and_keeps_what_was_acknowledged() {
+    let mut app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    a.say("kept", "acknowledged before shutdown").await;
+    let seq = a.ack().await;
+    app.shutdown().await;
+    assert_eq!(a.closed().await, Some(1001));
+    let app = app.restart().await;
+    let mut again = Ws::join(&app, &alice, seq.0 - 1).await;
+    assert_eq!(
+        again.message().await,
+        (seq, "acknowledged before shutdown".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_resume_too_far_back_or_ahead_gets_a_reset() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    a.say("x", "x").await;
+    a.ack().await;
+    let mut ahead = Ws::join(&app, &alice, 10_000).await;
+    let events = ahead
+        .until(|m| match m {
+            ServerMsg::Reset { events } => Some(events.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "x")));
+}

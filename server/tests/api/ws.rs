@@ -1,0 +1,165 @@
+//! A typed WebSocket client for tests, built on the protocol enums.
+
+use std::time::Duration;
+
+use app::protocol::{ClientMsg, ClientMsgId, Event, EventKind, Seq, ServerMsg};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::{Member, TestApp};
+
+pub struct Ws {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How long a test waits for a frame it expects.
+const WAIT: Duration = Duration::from_secs(5);
+
+impl Ws {
+    /// Connects `member` to their room and sends `Resume { after }`.
+    pub async fn join(app: &TestApp, member: &Member, after: u64) -> Ws {
+        let mut ws = Self::connect(app, member, None).await.expect("upgrade");
+        ws.send(&ClientMsg::Resume { after: Seq(after) }).await;
+        ws
+    }
+
+    /// Connects without resuming; `Err(status)` if the upgrade is refused.
+    pub async fn connect(app: &TestApp, member: &Member, origin: Option<&str>) -> Result<Ws, u16> {
+        Self::connect_to(
+            app,
+            &format!("/ws/{}", member.code()),
+            Some(&member.cookie),
+            origin,
+        )
+        .await
+    }
+
+    pub async fn connect_to(
+        app: &TestApp,
+        path: &str,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Ws, u16> {
+        let mut request = format!("ws://{}{path}", app.addr)
+            .into_client_request()
+            .unwrap();
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((stream, _)) => Ok(Ws { stream }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(other) => panic!("connect failed: {other}"),
+        }
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_text(&serde_json::to_string(msg).unwrap()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn say(&mut self, id: &str, text: &str) {
+        self.send(&ClientMsg::Send {
+            id: ClientMsgId(id.into()),
+            text: text.into(),
+        })
+        .await;
+    }
+
+    /// The next protocol frame (pings are answered by the library).
+    pub async fn recv(&mut self) -> ServerMsg {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("timed out waiting for a frame")
+                .expect("connection ended")
+                .expect("read error");
+            match frame {
+                Message::Text(text) => return serde_json::from_str(&text).expect("a ServerMsg"),
+                Message::Close(close) => panic!("closed: {close:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Frames until one matches, returning it.
+    pub async fn until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
+        loop {
+            let msg = self.recv().await;
+            if let Some(found) = pick(&msg) {
+                return found;
+            }
+        }
+    }
+
+    /// The next event.
+    pub async fn event(&mut self) -> Event {
+        self.until(|m| match m {
+            ServerMsg::Event { event } => Some(event.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The next chat message's text.
+    pub async fn message(&mut self) -> (Seq, String) {
+        loop {
+            let event = self.event().await;
+            if let EventKind::Message { text, .. } = event.kind {
+                return (event.seq, text);
+            }
+        }
+    }
+
+    /// The next ack's sequence number.
+    pub async fn ack(&mut self) -> Seq {
+        self.until(|m| match m {
+            ServerMsg::Ack { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Reads until the server closes, returning the close code.
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("timed out waiting for close")
+            {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// Protocol frames that arrive within `window`, without failing on
+    /// silence.
+    pub async fn drain(&mut self, window: Duration) -> Vec<ServerMsg> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut frames = Vec::new();
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, self.stream.next()).await
+        {
+            if let Message::Text(text) = frame {
+                frames.push(serde_json::from_str(&text).expect("a ServerMsg"));
+            }
+        }
+        frames
+    }
+}
