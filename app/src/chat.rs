@@ -210,6 +210,9 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                 <Show when=move || state.has_older.get()>
                     <a class="older" href=older_href on:click=load_older.clone()>"Load earlier messages"</a>
                 </Show>
+                <Show when=move || state.events.with(Vec::is_empty) && state.pending.with(Vec::is_empty)>
+                    <p class="empty">"No messages yet. Say hello!"</p>
+                </Show>
                 <ol role="log" aria-label="Messages" class="log">
                     <For each=move || state.events.get() key=|event| event.seq let(event)>
                         <Entry event me=me_id.clone() tz=state.tz_offset />

@@ -30,37 +30,51 @@ function freePort() {
   });
 }
 
-/** Starts chatdrop; `stop()` kills it and removes its data. */
+/**
+ * Starts chatdrop; `restart()` stops it gracefully and starts it again on
+ * the same port and data, `stop()` ends it and removes its data.
+ */
 export async function startServer() {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chatdrop-e2e-'));
+  const url = `http://127.0.0.1:${port}`;
+  let child = await spawnServer(port, dataDir, url);
+  const halt = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  };
+  return {
+    url,
+    dataDir,
+    async restart() {
+      await halt();
+      child = await spawnServer(port, dataDir, url);
+    },
+    async stop() {
+      await halt();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnServer(port, dataDir, url) {
   const child = spawn(
     bin,
     ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
-      '--leptos-config', path.join(root, 'Leptos.toml')],
+      '--leptos-config', path.join(root, 'Leptos.toml'), '--presence-grace-ms', '3000'],
     { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
     try {
-      if ((await fetch(url)).ok) break;
+      if ((await fetch(url)).ok) return child;
     } catch { /* not up yet */ }
     if (Date.now() > deadline) throw new Error(`chatdrop did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    dataDir,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 export async function launchBrowser() {

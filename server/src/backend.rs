@@ -112,6 +112,12 @@ impl Backend for Chatdrop {
         id: ClientMsgId,
         text: String,
     ) -> Result<Seq, AppError> {
+        // Forms posted without JavaScript carry no id of their own.
+        let id = if id.0.is_empty() {
+            ClientMsgId(format!("form-{:032x}", rand::random::<u128>()))
+        } else {
+            id
+        };
         ClientMsg::validate_send(&id, &text).map_err(|(code, _)| match code {
             ErrorCode::MessageTooLong => AppError::MessageTooLong,
             _ => AppError::MessageEmpty,

@@ -399,3 +399,109 @@ async fn a_resume_too_far_back_or_ahead_gets_a_reset() {
         .iter()
         .any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "x")));
 }
+
+#[tokio::test]
+async fn without_javascript_the_form_posts_and_the_page_shows_history() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |text: &'static str| {
+        client
+            .post(app.url("/api/post_message"))
+            .header("cookie", &alice.cookie)
+            .header("accept", "text/html")
+            .form(&[("code", alice.code()), ("text", text), ("client_id", "")])
+            .send()
+    };
+    let response = post("<img src=x onerror=alert(1)>").await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(crate::helpers::location(&response), alice.room);
+
+    let response = post("   ").await.unwrap();
+    assert_eq!(
+        crate::helpers::location(&response),
+        format!("{}?error=message_empty", alice.room)
+    );
+    let page = client
+        .get(app.url(&format!("{}?error=message_empty", alice.room)))
+        .header("cookie", &alice.cookie);
+    let html = page.send().await.unwrap().text().await.unwrap();
+    assert!(
+        crate::helpers::alert(&html)
+            .unwrap()
+            .contains("Type a message first"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "rendered as text: {html}"
+    );
+    assert!(html.contains(r#"role="log""#) && html.contains(r#"aria-label="Messages""#));
+
+    // Someone outside the room can't post to it.
+    let eve = sign_in(&app, "Eve", None).await;
+    let response = client
+        .post(app.url("/api/post_message"))
+        .header("cookie", &eve.cookie)
+        .form(&[("code", alice.code()), ("text", "hi"), ("client_id", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    for i in 1..=60 {
+        a.say(&format!("id{i}"), &format!("message number {i}."))
+            .await;
+        a.ack().await;
+        if i % 15 == 0 {
+            tokio::time::sleep(Duration::from_millis(800)).await; // stay under the rate limit
+        }
+    }
+    let client = reqwest::Client::new();
+    let html = client
+        .get(app.url(&alice.room))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Fifty events: Alice's join is the first of 61.
+    assert!(
+        html.contains("message number 60.") && html.contains("message number 11."),
+        "newest fifty"
+    );
+    assert!(!html.contains("message number 10."), "not older ones");
+    assert!(html.contains("Load earlier messages"));
+    let first = html
+        .split("?before=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let older = client
+        .get(app.url(&format!("{}?before={first}", alice.room)))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        older.contains("message number 10.") && older.contains("message number 1."),
+        "{older}"
+    );
+    assert!(older.contains("Alice joined") && !older.contains("message number 11."));
+}
