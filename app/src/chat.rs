@@ -142,6 +142,10 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         }
     };
 
+    // When this tab last said it was typing; reset by sending, since the
+    // message clears the notice on the other side.
+    let last_typing = StoredValue::new(0.0_f64);
+
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let Some(area) = textarea.get_untracked() else {
@@ -154,6 +158,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
             return;
         }
         state.alert.set(None);
+        last_typing.set_value(0.0);
         area.set_value("");
         state.pending.update(|p| {
             p.push(Pending {
@@ -165,7 +170,6 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         state.send(ClientMsg::Send { id, text });
     };
 
-    let last_typing = StoredValue::new(0.0_f64);
     let on_input = move |_| {
         let now = js_sys::Date::now();
         if now - last_typing.get_value() > 3_000.0 {

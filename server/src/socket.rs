@@ -188,7 +188,12 @@ impl Connection {
                             resumed = true;
                             self.replay(out, after).await
                         }
-                        Ok(ClientMsg::Send { id, text }) => self.post(out, id, text).await,
+                        Ok(ClientMsg::Send { id, text }) => {
+                            // A message ends the typing notice for others,
+                            // so the next keystroke may start a new one.
+                            last_typing = None;
+                            self.post(out, id, text).await
+                        }
                         Ok(ClientMsg::Typing) => {
                             if last_typing.is_none_or(|t| t.elapsed() >= TYPING_EVERY) {
                                 last_typing = Some(Instant::now());
