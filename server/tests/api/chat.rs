@@ -505,3 +505,113 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
     );
     assert!(older.contains("Alice joined") && !older.contains("message number 11."));
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_reset_or_dropped_and_others_get_everything() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut fast = Ws::join(&app, &bob, 0).await;
+    let mut slow = Ws::join(&app, &sign_in(&app, "Sloth", Some(alice.code())).await, 0).await;
+    // Let both see the joins, then Sloth stops reading.
+    fast.drain(Duration::from_millis(200)).await;
+    slow.drain(Duration::from_millis(200)).await;
+
+    // 12 MB of messages: more than loopback buffers and the server's
+    // per-connection write buffer hold.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let big = "z".repeat(4000);
+    const COUNT: usize = 3000;
+    let reader = tokio::spawn(async move {
+        let mut got = 0;
+        while got < COUNT {
+            fast.message().await;
+            got += 1;
+        }
+        got
+    });
+    for _ in 0..COUNT {
+        let response = client
+            .post(app.url("/api/post_message"))
+            .header("cookie", &alice.cookie)
+            .form(&[
+                ("code", alice.code()),
+                ("text", big.as_str()),
+                ("client_id", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        reader.await.unwrap(),
+        COUNT,
+        "the reading client got every message"
+    );
+
+    // The slow client was either told to reset (its queue dropped) or
+    // disconnected; it never gets an unbounded backlog.
+    let mut outcome = "nothing";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout_at(deadline, futures_util::StreamExt::next(&mut slow.stream))
+            .await
+        {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text)))) => {
+                if text.starts_with(r#"{"type":"reset""#) {
+                    outcome = "reset";
+                    break;
+                }
+            }
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_)) | None) => {
+                outcome = "dropped";
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    assert_ne!(outcome, "nothing");
+}
+
+#[tokio::test]
+async fn an_acknowledged_message_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--leptos-config")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
+            .env("RUST_LOG", "error")
+            .spawn()
+            .expect("start chatdrop")
+    };
+    let mut child = start();
+    let app = TestApp::external(port).await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    a.say("durable", "acknowledged, then killed").await;
+    let seq = a.ack().await;
+    child.kill().unwrap(); // SIGKILL: no shutdown, no checkpoint
+    child.wait().unwrap();
+
+    let mut child = start();
+    let app = TestApp::external(port).await;
+    let mut again = Ws::join(&app, &alice, seq.0 - 1).await;
+    assert_eq!(
+        again.message().await,
+        (seq, "acknowledged, then killed".to_owned())
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

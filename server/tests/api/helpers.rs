@@ -61,6 +61,24 @@ impl TestApp {
         }
     }
 
+    /// A handle on a server started elsewhere (a child process) on `port`;
+    /// only `addr` and `url` are meaningful.
+    pub async fn external(port: u16) -> Self {
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        wait_until_up(addr).await;
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let store = Store::open(dir.path()).await.expect("store");
+        let config = Config::for_tests(dir.path().to_path_buf());
+        Self {
+            addr,
+            store,
+            config,
+            dir,
+            stop: None,
+            task: None,
+        }
+    }
+
     /// Shuts the server down gracefully and waits for it to finish.
     pub async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -109,7 +127,7 @@ impl Drop for TestApp {
 }
 
 async fn wait_until_up(addr: SocketAddr) {
-    for _ in 0..200 {
+    for _ in 0..400 {
         if reqwest::get(format!("http://{addr}/")).await.is_ok() {
             return;
         }
