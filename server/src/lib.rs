@@ -25,6 +25,7 @@ use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -58,6 +59,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (app, chatdrop) = app(&config).await?;
     let stop_sockets = chatdrop.shutdown.clone();
+    // Chat frames are small and latency-bound: without TCP_NODELAY, Nagle's
+    // algorithm holds each one until the previous is acknowledged.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
