@@ -113,6 +113,24 @@ describe('chat with JavaScript', () => {
     await bob.close();
   });
 
+  it('counts unread messages in the title while the tab is hidden', async () => {
+    const { p: alice, code } = await create(browser, server, mode, 'Alice');
+    const bob = await join(browser, server, mode, 'Bob', code);
+    const setHidden = (p, hidden) => p.page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+    }, hidden);
+    await setHidden(bob, true);
+    await say(alice, 'one');
+    await say(alice, 'two');
+    await eventually(async () => assert.match(await bob.page.title(), /^\(2\) Room /));
+    await setHidden(bob, false);
+    await eventually(async () => assert.match(await bob.page.title(), /^Room /));
+    await alice.close();
+    await bob.close();
+  });
+
   it('refuses an empty message with an alert', async () => {
     const { p: alice } = await create(browser, server, mode, 'Alice');
     await alice.page.getByRole('button', { name: 'Send' }).click();

@@ -15,6 +15,9 @@ use crate::state::AppState;
 /// Reads start small: most frames are short, and the buffer is paid per
 /// connection (axum's default is 128 KiB).
 const READ_BUFFER: usize = 4 * 1024;
+/// Frames are gathered up to this many bytes per write; a burst of
+/// broadcasts becomes one syscall instead of one each.
+const WRITE_BUFFER: usize = 8 * 1024;
 /// Bytes a connection may have queued for a slow client before writes fail.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
@@ -56,7 +59,7 @@ pub async fn upgrade(
     let shutdown = chatdrop.shutdown.clone();
     let tracker = chatdrop.sockets.clone();
     ws.read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)

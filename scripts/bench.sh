@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Chat benchmarks for docs/BENCHMARKS.md: Chatdrop and a re-creation of the
+# original Flask-SocketIO app, same load generator, same machine, one run.
+# Prints markdown tables. Takes about ten minutes on 2 cores.
+#
+#   scripts/bench.sh            everything
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+only=${1:-all}
+export PATH="$HOME/.cargo/bin:$PATH"
+# 10k idle connections need 10k descriptors in the server and the generator.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+cargo build --release -q -p server --bin chatdrop --example loadgen
+loadgen=target/release/examples/loadgen
+
+venv=target/bench-venv
+if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import flask_socketio, eventlet' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r scripts/bench/requirements.txt
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done; echo "no server at $1" >&2; exit 1; }
+
+start_chatdrop() {
+  rm -rf "$work/chatdrop"
+  RUST_LOG=error target/release/chatdrop --host 127.0.0.1 --port 5101 --data-dir "$work/chatdrop" >/dev/null 2>&1 &
+  chatdrop=$!; pids+=("$chatdrop")
+  wait_up http://127.0.0.1:5101/
+}
+start_flask() {
+  UPLOADS="$work/flask-uploads" "$venv/bin/python" scripts/bench/flask_app.py 5102 >/dev/null 2>&1 &
+  flask=$!; pids+=("$flask")
+  wait_up http://127.0.0.1:5102/socket.io/?EIO=4\&transport=polling
+}
+stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+
+chatdrop_rates=50000,100000,150000,200000,250000,300000,400000,500000
+flask_rates=5000,10000,20000,30000,40000,60000,80000,120000,160000
+
+echo "# $(date -u +%F) on $(nproc) cores, $(uname -r); commit $(git rev-parse --short HEAD)"
+for shape in "10 50" "1 500"; do
+  set -- $shape
+  [[ $only == all || $only == fanout ]] || continue
+  echo; echo "## fan-out: $1 room(s) × $2 clients, 100-byte messages"
+  echo; echo "### Chatdrop"; echo
+  start_chatdrop
+  $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" fanout --rooms "$1" --clients "$2" --rates "$chatdrop_rates" 2>/dev/null
+  stop "$chatdrop"
+  echo; echo "### original (Flask-SocketIO + eventlet)"; echo
+  start_flask
+  $loadgen --url http://127.0.0.1:5102 --target flask --pid "$flask" fanout --rooms "$1" --clients "$2" --rates "$flask_rates" 2>/dev/null
+  stop "$flask"
+done
+
+if [[ $only == all || $only == latency ]]; then
+  echo; echo "## latency floor: one message at a time, sender to one receiver"
+  start_chatdrop
+  echo; echo "### Chatdrop"; echo
+  $loadgen --url http://127.0.0.1:5101 latency --count 2000 2>/dev/null
+  stop "$chatdrop"
+  start_flask
+  echo; echo "### original"; echo
+  $loadgen --url http://127.0.0.1:5102 --target flask latency --count 2000 2>/dev/null
+  stop "$flask"
+fi
+
+if [[ $only == all || $only == idle ]]; then
+  echo; echo "## idle connections (Chatdrop)"; echo
+  start_chatdrop
+  $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" idle --connections 10000 2>/dev/null
+  stop "$chatdrop"
+fi
