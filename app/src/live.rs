@@ -40,13 +40,12 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
             if stopped.load(Ordering::Relaxed) {
                 return;
             }
-            match WebSocket::open(&socket_url(&code)) {
-                Ok(socket) => match session(socket, &me, state, &stopped).await {
+            if let Ok(socket) = WebSocket::open(&socket_url(&code)) {
+                match session(socket, &me, state, &stopped).await {
                     Outcome::Stop => return,
                     Outcome::WasLive => backoff = BACKOFF_MIN,
                     Outcome::Failed => {}
-                },
-                Err(_) => {}
+                }
             }
             if stopped.load(Ordering::Relaxed) {
                 return;

@@ -36,8 +36,17 @@ impl Target {
     pub fn new(base: &str, flask: bool) -> Self {
         let authority = base.trim_start_matches("http://").trim_end_matches('/');
         let addr = authority.parse().expect("--url must be http://IP:PORT");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { base: base.trim_end_matches('/').to_owned(), addr, flask, http, cookies: Mutex::default() }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            addr,
+            flask,
+            http,
+            cookies: Mutex::default(),
+        }
     }
 
     /// Room number `n`: created on Chatdrop, named on Flask.
@@ -48,10 +57,18 @@ impl Target {
         let response = self
             .http
             .post(format!("{}/", self.base))
-            .form(&[("name", format!("owner{n}").as_str()), ("code", ""), ("action", "create")])
+            .form(&[
+                ("name", format!("owner{n}").as_str()),
+                ("code", ""),
+                ("action", "create"),
+            ])
             .send()
             .await?;
-        let location = response.headers().get("location").context("no redirect from create")?.to_str()?;
+        let location = response
+            .headers()
+            .get("location")
+            .context("no redirect from create")?
+            .to_str()?;
         Ok(Room(location.trim_start_matches("/room/").to_owned()))
     }
 
@@ -63,10 +80,18 @@ impl Target {
         let response = self
             .http
             .post(format!("{}/", self.base))
-            .form(&[("name", name), ("code", room.0.as_str()), ("action", "join")])
+            .form(&[
+                ("name", name),
+                ("code", room.0.as_str()),
+                ("action", "join"),
+            ])
             .send()
             .await?;
-        let cookie = response.headers().get("set-cookie").context("no session")?.to_str()?;
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .context("no session")?
+            .to_str()?;
         let cookie = cookie.split(';').next().unwrap_or_default().to_owned();
         self.cookies.lock().await.insert(key, cookie.clone());
         Ok(cookie)
@@ -89,21 +114,39 @@ impl Client {
     }
 
     /// Connects from the local address `source`.
-    pub async fn connect_from(target: &Target, room: &Room, name: &str, source: &str) -> anyhow::Result<Self> {
+    pub async fn connect_from(
+        target: &Target,
+        room: &Room,
+        name: &str,
+        source: &str,
+    ) -> anyhow::Result<Self> {
         let socket = TcpSocket::new_v4()?;
         socket.bind(SocketAddr::new(source.parse()?, 0))?;
         let stream = socket.connect(target.addr).await.context("connecting")?;
         stream.set_nodelay(true)?;
         let host = target.addr;
         let mut client = if target.flask {
-            let request = format!("ws://{host}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
+            let request = format!("ws://{host}/socket.io/?EIO=4&transport=websocket")
+                .into_client_request()?;
             let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
-            Self { socket, flask: true, room: room.0.clone(), name: name.to_owned() }
+            Self {
+                socket,
+                flask: true,
+                room: room.0.clone(),
+                name: name.to_owned(),
+            }
         } else {
             let mut request = format!("ws://{host}/ws/{}", room.0).into_client_request()?;
-            request.headers_mut().insert("cookie", target.cookie(room, name).await?.parse()?);
+            request
+                .headers_mut()
+                .insert("cookie", target.cookie(room, name).await?.parse()?);
             let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
-            Self { socket, flask: false, room: room.0.clone(), name: name.to_owned() }
+            Self {
+                socket,
+                flask: false,
+                room: room.0.clone(),
+                name: name.to_owned(),
+            }
         };
         client.handshake().await?;
         Ok(client)
@@ -124,8 +167,12 @@ impl Client {
             let join = serde_json::json!(["join", {"room": self.room, "username": self.name}]);
             self.socket.send(Message::text(format!("42{join}"))).await?;
         } else {
-            let resume = ClientMsg::Resume { after: Seq(u64::MAX / 2) };
-            self.socket.send(Message::text(serde_json::to_string(&resume)?)).await?;
+            let resume = ClientMsg::Resume {
+                after: Seq(u64::MAX / 2),
+            };
+            self.socket
+                .send(Message::text(serde_json::to_string(&resume)?))
+                .await?;
         }
         Ok(())
     }
@@ -133,8 +180,20 @@ impl Client {
     pub fn split(self) -> (Writer, Reader) {
         let (sink, stream) = self.socket.split();
         let sink = Arc::new(Mutex::new(sink));
-        let writer = Writer { sink: sink.clone(), flask: self.flask, room: self.room, prefix: self.name };
-        (writer, Reader { stream, sink, flask: self.flask })
+        let writer = Writer {
+            sink: sink.clone(),
+            flask: self.flask,
+            room: self.room,
+            prefix: self.name,
+        };
+        (
+            writer,
+            Reader {
+                stream,
+                sink,
+                flask: self.flask,
+            },
+        )
     }
 }
 
@@ -149,10 +208,20 @@ pub struct Writer {
 impl Writer {
     pub async fn send_message(&mut self, text: &str) -> anyhow::Result<()> {
         let frame = if self.flask {
-            format!("42{}", serde_json::json!(["message", {"room": self.room, "msg": text}]))
+            format!(
+                "42{}",
+                serde_json::json!(["message", {"room": self.room, "msg": text}])
+            )
         } else {
-            let id = ClientMsgId(format!("{}-{}", self.prefix, NEXT_ID.fetch_add(1, Ordering::Relaxed)));
-            serde_json::to_string(&ClientMsg::Send { id, text: text.to_owned() })?
+            let id = ClientMsgId(format!(
+                "{}-{}",
+                self.prefix,
+                NEXT_ID.fetch_add(1, Ordering::Relaxed)
+            ));
+            serde_json::to_string(&ClientMsg::Send {
+                id,
+                text: text.to_owned(),
+            })?
         };
         self.sink.lock().await.send(Message::text(frame)).await?;
         Ok(())

@@ -71,7 +71,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let target = Target::new(&cli.url, matches!(cli.target, Kind::Flask));
     match cli.scenario {
-        Scenario::Fanout { rooms, clients, rates, secs } => fanout(&target, cli.pid, rooms, clients, &rates, secs).await,
+        Scenario::Fanout {
+            rooms,
+            clients,
+            rates,
+            secs,
+        } => fanout(&target, cli.pid, rooms, clients, &rates, secs).await,
         Scenario::Latency { count } => latency(&target, count).await,
         Scenario::Idle { connections } => idle(&target, cli.pid, connections).await,
     }
@@ -90,7 +95,14 @@ fn parse_payload(text: &str) -> Option<(u64, u64)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize, rates: &[u64], secs: u64) -> anyhow::Result<()> {
+async fn fanout(
+    target: &Target,
+    pid: Option<u32>,
+    rooms: usize,
+    per_room: usize,
+    rates: &[u64],
+    secs: u64,
+) -> anyhow::Result<()> {
     let start = Instant::now();
     let step = Arc::new(AtomicU64::new(0));
     let received = Arc::new(AtomicU64::new(0));
@@ -103,7 +115,11 @@ async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize
         for c in 0..per_room {
             let client = Client::connect(target, &room, &format!("u{r}-{c}")).await?;
             let (writer, mut reader) = client.split();
-            let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)?));
+            let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(
+                1,
+                60_000_000_000,
+                3,
+            )?));
             histograms.push(histogram.clone());
             let (step, received) = (step.clone(), received.clone());
             tokio::spawn(async move {
@@ -111,7 +127,10 @@ async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize
                     if let Some((s, sent)) = parse_payload(&text) {
                         if s == step.load(Ordering::Relaxed) {
                             let now = start.elapsed().as_nanos() as u64;
-                            let _ = histogram.lock().unwrap().record(now.saturating_sub(sent).max(1));
+                            let _ = histogram
+                                .lock()
+                                .unwrap()
+                                .record(now.saturating_sub(sent).max(1));
                             received.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -154,7 +173,11 @@ async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize
                         let count = writers.len();
                         let writer = &mut writers[next_writer];
                         next_writer = (next_writer + 1) % count;
-                        if writer.send_message(&payload(this_step, sent_ns)).await.is_err() {
+                        if writer
+                            .send_message(&payload(this_step, sent_ns))
+                            .await
+                            .is_err()
+                        {
                             break;
                         }
                         done += 1;
@@ -189,7 +212,8 @@ async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize
             ms(0.5),
             ms(0.99),
             ms(0.999),
-            cpu.map(|c| format!("{:.2}", c / (got as f64 / 1e6))).unwrap_or_else(|| "-".into()),
+            cpu.map(|c| format!("{:.2}", c / (got as f64 / 1e6)))
+                .unwrap_or_else(|| "-".into()),
         );
         if ms(0.99) <= 50.0 && loss == 0 {
             let achieved = got as f64 / secs as f64;
@@ -201,7 +225,9 @@ async fn fanout(target: &Target, pid: Option<u32>, rooms: usize, per_room: usize
         }
     }
     match best {
-        Some(rate) => println!("\nbest: {rate:.0} deliveries/s sustained with p99 <= 50 ms and no loss"),
+        Some(rate) => {
+            println!("\nbest: {rate:.0} deliveries/s sustained with p99 <= 50 ms and no loss")
+        }
         None => println!("\nbest: none of the rates kept p99 <= 50 ms without loss"),
     }
     Ok(())
@@ -220,7 +246,10 @@ async fn latency(target: &Target, count: usize) -> anyhow::Result<()> {
         let sent = start.elapsed().as_nanos() as u64;
         a.send_message(&payload(1, sent)).await?;
         loop {
-            let text = b.next_message().await.ok_or_else(|| anyhow::anyhow!("connection lost"))?;
+            let text = b
+                .next_message()
+                .await
+                .ok_or_else(|| anyhow::anyhow!("connection lost"))?;
             if parse_payload(&text) == Some((1, sent)) {
                 break;
             }
@@ -234,7 +263,13 @@ async fn latency(target: &Target, count: usize) -> anyhow::Result<()> {
     let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1e6;
     println!("| messages | p50 ms | p99 ms | p99.9 ms | max ms |");
     println!("|---|---|---|---|---|");
-    println!("| {count} | {:.3} | {:.3} | {:.3} | {:.3} |", ms(0.5), ms(0.99), ms(0.999), histogram.max() as f64 / 1e6);
+    println!(
+        "| {count} | {:.3} | {:.3} | {:.3} | {:.3} |",
+        ms(0.5),
+        ms(0.99),
+        ms(0.999),
+        histogram.max() as f64 / 1e6
+    );
     Ok(())
 }
 
@@ -251,7 +286,15 @@ async fn idle(target: &Target, pid: Option<u32>, connections: usize) -> anyhow::
     for i in 0..connections {
         // Several source addresses: one has only ~28k ephemeral ports.
         let source = format!("127.0.0.{}", 1 + i % 8);
-        held.push(Client::connect_from(target, &room_list[i % rooms], &format!("idle{}", i % 1000), &source).await?);
+        held.push(
+            Client::connect_from(
+                target,
+                &room_list[i % rooms],
+                &format!("idle{}", i % 1000),
+                &source,
+            )
+            .await?,
+        );
         if i % 1000 == 999 {
             eprintln!("{} connections", i + 1);
         }
