@@ -1,9 +1,9 @@
 // Two people chatting: live delivery, presence, history after a reload and
 // after a server restart. With JavaScript everything is live; without it,
 // the page still shows history and sends through a plain form.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, eventually, launchBrowser, person, roomCodeOf, startServer } from './helpers.mjs';
+import { MODES, eventually, person, roomCodeOf, serverAndBrowser } from './helpers.mjs';
 
 /** Creates a room as `name`; returns the person and the room's code. */
 async function create(browser, server, mode, name) {
@@ -42,20 +42,11 @@ async function count(p, text) {
 
 describe('chat with JavaScript', () => {
   const mode = MODES[0];
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('delivers messages live, shows presence, and keeps history across a reload and a restart', async () => {
-    const { p: alice, code } = await create(browser, server, mode, 'Alice');
-    const bob = await join(browser, server, mode, 'Bob', code);
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
 
     await log(alice).getByText('Bob joined').waitFor({ timeout: 3_000 });
     await eventually(async () => assert.deepEqual(
@@ -93,7 +84,7 @@ describe('chat with JavaScript', () => {
     // A server restart: both reconnect, a message sent meanwhile arrives once.
     await say(alice, 'before restart');
     await log(bob).getByText('before restart', { exact: true }).waitFor();
-    await server.restart();
+    await env.server.restart();
     await say(alice, 'during restart');
     await log(bob).getByText('during restart', { exact: true }).waitFor({ timeout: 20_000 });
     await say(bob, 'after restart');
@@ -114,8 +105,8 @@ describe('chat with JavaScript', () => {
   });
 
   it('counts unread messages in the title while the tab is hidden', async () => {
-    const { p: alice, code } = await create(browser, server, mode, 'Alice');
-    const bob = await join(browser, server, mode, 'Bob', code);
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
     const setHidden = (p, hidden) => p.page.evaluate((h) => {
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
@@ -132,7 +123,7 @@ describe('chat with JavaScript', () => {
   });
 
   it('refuses an empty message with an alert', async () => {
-    const { p: alice } = await create(browser, server, mode, 'Alice');
+    const { p: alice } = await create(env.browser, env.server, mode, 'Alice');
     await alice.page.getByRole('button', { name: 'Send' }).click();
     await eventually(async () => assert.match(await alice.page.getByRole('alert').innerText(), /Type a message first/));
     await alice.close();
@@ -141,20 +132,11 @@ describe('chat with JavaScript', () => {
 
 describe('chat without JavaScript', () => {
   const mode = MODES[1];
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = serverAndBrowser();
 
   it('shows history and sends through the form', async () => {
-    const { p: alice, code } = await create(browser, server, mode, 'Alice');
-    const bob = await join(browser, server, mode, 'Bob', code);
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
     await alice.page.getByRole('textbox', { name: 'Message' }).fill('Hello from a plain form');
     await alice.page.getByRole('button', { name: 'Send' }).click();
     await log(alice).getByText('Hello from a plain form', { exact: true }).waitFor();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -129,4 +130,21 @@ export function roomCodeOf(page) {
   const match = new URL(page.url()).pathname.match(/^\/room\/([A-Z0-9-]+)$/);
   assert.ok(match, `not a room URL: ${page.url()}`);
   return match[1];
+}
+
+/**
+ * Registers hooks that start a server and a browser before the suite's tests
+ * and stop them after; the returned object holds both once started.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

@@ -1,25 +1,16 @@
 // The first thing a user does: pick a name, create or join a room, leave.
 // Every scenario runs with JavaScript (hydrated, client-side routing) and
 // without (server-rendered forms and redirects).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, eventually, launchBrowser, person, roomCodeOf, startServer } from './helpers.mjs';
+import { MODES, eventually, person, roomCodeOf, serverAndBrowser } from './helpers.mjs';
 
 for (const mode of MODES) {
   describe(`login and rooms ${mode.name}`, () => {
-    let server;
-    let browser;
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const env = serverAndBrowser();
 
     it('creates a room, lets a second person join by code, and leaves', async () => {
-      const alice = await person(browser, server, mode);
+      const alice = await person(env.browser, env.server, mode);
       await alice.goto('/');
       if (mode.js) await alice.page.evaluate(() => { window.__sameDocument = true; });
       await alice.page.getByLabel('Your name').fill('Alice');
@@ -34,7 +25,7 @@ for (const mode of MODES) {
       }
       await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
 
-      const bob = await person(browser, server, mode);
+      const bob = await person(env.browser, env.server, mode);
       await bob.goto('/');
       await bob.page.getByLabel('Your name').fill('Bob');
       await bob.page.getByLabel('Room code').fill(code.toLowerCase().replaceAll('-', ' '));
@@ -58,7 +49,7 @@ for (const mode of MODES) {
     });
 
     it('opens an invite link with the code filled in', async () => {
-      const alice = await person(browser, server, mode);
+      const alice = await person(env.browser, env.server, mode);
       await alice.goto('/');
       await alice.page.getByLabel('Your name').fill('Alice');
       await alice.page.getByRole('button', { name: 'Create room' }).click();
@@ -66,7 +57,7 @@ for (const mode of MODES) {
       const invite = alice.page.url();
       const code = roomCodeOf(alice.page);
 
-      const carol = await person(browser, server, mode);
+      const carol = await person(env.browser, env.server, mode);
       await carol.goto(invite);
       assert.equal(await carol.page.getByLabel('Room code').inputValue(), code);
       await carol.page.getByLabel('Your name').fill('Carol');
@@ -78,7 +69,7 @@ for (const mode of MODES) {
     });
 
     it('explains bad input and keeps what was typed', async () => {
-      const dave = await person(browser, server, mode);
+      const dave = await person(env.browser, env.server, mode);
       await dave.goto('/');
       await dave.page.getByRole('button', { name: 'Create room' }).click();
       await eventually(async () =>
@@ -106,7 +97,7 @@ for (const mode of MODES) {
     });
 
     it('shows markup in a name as text', async () => {
-      const eve = await person(browser, server, mode);
+      const eve = await person(env.browser, env.server, mode);
       await eve.goto('/');
       const name = '<script>alert(1)</script><img src=x onerror=alert(2)>';
       await eve.page.getByLabel('Your name').fill(name.slice(0, 32));
