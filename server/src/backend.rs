@@ -14,6 +14,7 @@ use axum::http::HeaderValue;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
 use crate::socket::Timings;
@@ -28,6 +29,8 @@ pub const HISTORY_PAGE: u32 = 50;
 pub struct Chatdrop {
     /// The database.
     pub store: Store,
+    /// Shared files' bytes.
+    pub files: FileStore,
     /// Live rooms.
     pub hub: Arc<Hub>,
     /// WebSocket timings.

@@ -3,6 +3,8 @@
 
 pub mod backend;
 pub mod config;
+pub mod downloads;
+pub mod files;
 pub mod history;
 pub mod identify;
 pub mod rooms;
@@ -13,6 +15,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod uploads;
 pub mod ws;
 
 use std::future::Future;
@@ -40,6 +43,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::backend::Chatdrop;
+use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
 use crate::socket::Timings;
@@ -92,6 +96,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
     let store = Store::open(&config.data_dir).await?;
     let chatdrop = Arc::new(Chatdrop {
+        files: FileStore::open(&config.data_dir)?,
         hub: Arc::new(Hub::new(
             store.clone(),
             Duration::from_millis(config.presence_grace_ms),
@@ -125,6 +130,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route("/ws/{code}", get(ws::upgrade))
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))
+        .route("/uploads/{id}", get(downloads::download))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

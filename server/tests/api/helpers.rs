@@ -113,6 +113,25 @@ impl TestApp {
         }
     }
 
+    /// The server's file store (same data dir).
+    pub fn files(&self) -> server::files::FileStore {
+        server::files::FileStore::open(self.dir.path()).unwrap()
+    }
+
+    /// Stores `bytes` as a complete upload in `room`, as the upload path
+    /// does when a file finishes; returns the download path.
+    pub async fn share(&self, room: &str, name: &str, mime: &str, bytes: &[u8]) -> String {
+        let sha256 = self.files().put(bytes).unwrap();
+        let room = app::protocol::RoomCode::parse(room).unwrap();
+        let uploader = app::protocol::UserId("tester".into());
+        let id = self
+            .store
+            .insert_complete_upload(&room, &uploader, name, mime, bytes.len() as u64, &sha256)
+            .await
+            .unwrap();
+        format!("/uploads/{id}")
+    }
+
     pub async fn room_count(&self) -> i64 {
         self.store.room_count().await.unwrap()
     }

@@ -2,6 +2,7 @@
 //! data dir and talks HTTP to it, as a browser without JavaScript would.
 
 mod chat;
+mod downloads;
 mod helpers;
 mod login;
 mod rooms;

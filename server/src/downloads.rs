@@ -1,0 +1,167 @@
+//! `GET /uploads/{id}`: serves a shared file by its server-assigned id.
+//!
+//! Safe by construction: the id selects a database row, the row's hash
+//! selects the file, and the name the user gave only ever appears, encoded,
+//! in `Content-Disposition`. Only raster images and common audio/video are
+//! shown inline; everything else (HTML, SVG, scripts…) is an attachment,
+//! and every response is `nosniff` and sandboxed. Ranges and ETags work, and
+//! the file is streamed, so memory stays flat for any size.
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::state::AppState;
+
+/// Types a browser may render in the page: they can't run script.
+const INLINE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/wav",
+    "audio/webm",
+    "audio/mp4",
+    "video/mp4",
+    "video/webm",
+    "video/ogg",
+];
+
+/// RFC 5987 `attr-char`s stay as they are; everything else is escaped.
+const FILENAME: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Serves upload `id`, or 404.
+pub async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let chatdrop = &state.chatdrop;
+    let upload = match chatdrop.store.complete_upload(&id).await {
+        Ok(Some(upload)) => upload,
+        Ok(None) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "looking up a download");
+            return (StatusCode::SERVICE_UNAVAILABLE, "Try again in a moment.").into_response();
+        }
+    };
+    let Some(path) = chatdrop.files.object_path(&upload.sha256) else {
+        return not_found();
+    };
+    // Only a regular file we wrote: a symlink planted in the store is refused.
+    match tokio::fs::symlink_metadata(&path).await {
+        Ok(meta) if meta.file_type().is_file() => {}
+        _ => return not_found(),
+    }
+    let etag = format!("\"{}\"", upload.sha256);
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let inline = INLINE_TYPES.contains(&upload.mime.as_str());
+    let mime = if inline {
+        upload.mime.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match ServeFile::new_with_mime(
+            &path,
+            &mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM),
+        )
+        .oneshot(request)
+        .await
+        {
+            Ok(response) => response.map(Body::new),
+            Err(_) => return not_found(),
+        }
+    };
+    let headers = response.headers_mut();
+    let disposition = disposition(inline, &upload.name);
+    for (name, value) in [
+        (header::ETAG, etag.as_str()),
+        (header::CONTENT_DISPOSITION, disposition.as_str()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ),
+        // Content-addressed: the bytes behind an id never change.
+        (
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "No such file.").into_response()
+}
+
+/// `inline` or `attachment`, with the name as a plain ASCII fallback and
+/// exactly (UTF-8, percent-encoded) in `filename*`.
+pub fn disposition(inline: bool, name: &str) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " ._-()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let fallback = match fallback.trim_matches(|c| c == '.' || c == ' ') {
+        "" => "download".to_owned(),
+        trimmed => trimmed.to_owned(),
+    };
+    let exact: String = utf8_percent_encode(name, FILENAME).to_string();
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition;
+
+    #[test]
+    fn names_are_header_safe() {
+        assert_eq!(
+            disposition(false, "report.pdf"),
+            "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+        );
+        let nasty = disposition(
+            false,
+            "a\"b\r\nSet-Cookie: x=1;<img src=x onerror=alert(1)>.html",
+        );
+        assert!(!nasty.contains('\r') && !nasty.contains('\n'), "{nasty}");
+        assert_eq!(nasty.matches('"').count(), 2, "{nasty}");
+        assert!(
+            nasty.contains("filename*=UTF-8''a%22b%0D%0ASet-Cookie%3A%20x%3D1%3B%3Cimg"),
+            "{nasty}"
+        );
+        assert!(disposition(true, "..").starts_with("inline; filename=\"download\""));
+        assert!(disposition(false, "").starts_with("attachment; filename=\"download\""));
+        assert!(disposition(false, "../../etc/passwd").contains("filename=\"_.._etc_passwd\""));
+        assert!(disposition(false, "été.txt").contains("filename*=UTF-8''%C3%A9t%C3%A9.txt"));
+    }
+}
