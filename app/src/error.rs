@@ -42,6 +42,11 @@ pub enum AppError {
     /// Too many wrong codes came from this address lately.
     #[error("Too many wrong room codes. Please wait {0} seconds and try again.")]
     Throttled(u64),
+    /// Too many rooms were created from this address lately.
+    #[error(
+        "You've created a lot of rooms in a short time. Please wait {0} seconds and try again."
+    )]
+    TooManyRooms(u64),
     /// The request needs a session and has none (or the cookie was tampered with).
     #[error("Your session has ended. Please enter your name again.")]
     NotSignedIn,
@@ -61,7 +66,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::UnknownRoom => 404,
-            Self::Throttled(_) => 429,
+            Self::Throttled(_) | Self::TooManyRooms(_) => 429,
             Self::NotSignedIn => 401,
             Self::NotInRoom => 403,
             Self::ForeignOrigin => 403,

@@ -19,7 +19,7 @@ use crate::rooms::Hub;
 use crate::sessions::Sessions;
 use crate::socket::Timings;
 use crate::store::Store;
-use crate::throttle::JoinThrottle;
+use crate::throttle::Throttle;
 
 /// Events per page of history: what the room page shows first and what
 /// each "Load earlier messages" adds.
@@ -42,7 +42,9 @@ pub struct Chatdrop {
     /// Cookie signing.
     pub sessions: Sessions,
     /// Budgets for wrong room codes.
-    pub throttle: Arc<JoinThrottle>,
+    pub wrong_codes: Throttle,
+    /// Budgets for creating rooms.
+    pub new_rooms: Throttle,
 }
 
 #[async_trait::async_trait]
@@ -59,14 +61,21 @@ impl Backend for Chatdrop {
             .map(|s| s.user.clone())
             .unwrap_or_else(new_user_id);
         let code = match form.action {
-            LoginAction::Create => self.store.create_room(&user).await.map_err(internal)?,
+            LoginAction::Create => {
+                self.new_rooms
+                    .check(caller.ip)
+                    .map_err(AppError::TooManyRooms)?;
+                let code = self.store.create_room(&user).await.map_err(internal)?;
+                self.new_rooms.spend(caller.ip);
+                code
+            }
             LoginAction::Join => {
-                self.throttle
+                self.wrong_codes
                     .check(caller.ip)
                     .map_err(AppError::Throttled)?;
                 let code = RoomCode::parse(&form.code)?;
                 if !self.store.room_exists(&code).await.map_err(internal)? {
-                    self.throttle.record_failure(caller.ip);
+                    self.wrong_codes.spend(caller.ip);
                     tracing::info!(ip = %caller.ip, "join with an unknown room code");
                     return Err(AppError::UnknownRoom);
                 }

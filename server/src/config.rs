@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_PRESENCE_GRACE_MS", default_value_t = 8_000)]
     pub presence_grace_ms: u64,
 
+    /// Rooms one network may create back to back; after that, one a minute.
+    #[arg(long, env = "CHATDROP_NEW_ROOM_BURST", default_value_t = 20)]
+    pub new_room_burst: u32,
+
     /// Mark the session cookie `Secure`: set this when Chatdrop is served
     /// over HTTPS.
     #[arg(long, env = "CHATDROP_SECURE_COOKIES")]
@@ -65,6 +69,7 @@ impl Config {
             ping_interval_ms: 10_000,
             ping_timeout_ms: 30_000,
             presence_grace_ms: 8_000,
+            new_room_burst: 20,
             secure_cookies: false,
         }
     }

@@ -49,7 +49,7 @@ use crate::sessions::Sessions;
 use crate::socket::Timings;
 use crate::state::AppState;
 use crate::store::Store;
-use crate::throttle::JoinThrottle;
+use crate::throttle::Throttle;
 
 /// Form posts and server-function calls are small; uploads will get their
 /// own limits on their own path.
@@ -103,7 +103,8 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         )),
         store,
         sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
-        throttle: Arc::new(JoinThrottle::default()),
+        wrong_codes: Throttle::wrong_codes(),
+        new_rooms: Throttle::new_rooms(config.new_room_burst),
         timings: Timings {
             ping_interval: Duration::from_millis(config.ping_interval_ms.max(1)),
             ping_timeout: Duration::from_millis(config.ping_timeout_ms),

@@ -352,3 +352,17 @@ async fn a_malformed_form_body_is_a_400_not_a_500() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.room_count().await, 0);
 }
+
+#[tokio::test]
+async fn creating_rooms_in_bulk_is_throttled() {
+    let app = TestApp::spawn_with(|c| c.new_room_burst = 3).await;
+    let alice = app.person();
+    for _ in 0..3 {
+        alice.create_room("Alice").await;
+    }
+    let response = alice.login("Alice", "", "create").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let shown = alert(&response.text().await.unwrap()).unwrap();
+    assert!(shown.contains("created a lot of rooms"), "{shown}");
+    assert_eq!(app.room_count().await, 3);
+}
