@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Seq, ServerMsg};
 use reqwest::StatusCode;
 
-use crate::helpers::{sign_in, TestApp};
+use crate::helpers::{http, sign_in, TestApp};
 use crate::ws::Ws;
 
 /// Grace and ping timings short enough for tests.
@@ -304,16 +304,7 @@ async fn leaving_announces_at_once_and_closes_the_tabs() {
         })
         .await;
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client
-        .post(app.url("/leave"))
-        .header("cookie", &bob.cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = bob.post(&app, "/leave", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let left = watch.event().await;
     assert_eq!(
@@ -404,10 +395,7 @@ async fn a_resume_too_far_back_or_ahead_gets_a_reset() {
 async fn without_javascript_the_form_posts_and_the_page_shows_history() {
     let app = TestApp::spawn().await;
     let alice = sign_in(&app, "Alice", None).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = http();
     let post = |text: &'static str| {
         client
             .post(app.url("/api/post_message"))
@@ -425,10 +413,9 @@ async fn without_javascript_the_form_posts_and_the_page_shows_history() {
         crate::helpers::location(&response),
         format!("{}?error=message_empty", alice.room)
     );
-    let page = client
-        .get(app.url(&format!("{}?error=message_empty", alice.room)))
-        .header("cookie", &alice.cookie);
-    let html = page.send().await.unwrap().text().await.unwrap();
+    let html = alice
+        .page(&app, &format!("{}?error=message_empty", alice.room))
+        .await;
     assert!(
         crate::helpers::alert(&html)
             .unwrap()
@@ -466,16 +453,7 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
             tokio::time::sleep(Duration::from_millis(800)).await; // stay under the rate limit
         }
     }
-    let client = reqwest::Client::new();
-    let html = client
-        .get(app.url(&alice.room))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = alice.page(&app, &alice.room).await;
     // Fifty events: Alice's join is the first of 61.
     assert!(
         html.contains("message number 60.") && html.contains("message number 11."),
@@ -490,15 +468,9 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
         .split('"')
         .next()
         .unwrap();
-    let older = client
-        .get(app.url(&format!("{}?before={first}", alice.room)))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let older = alice
+        .page(&app, &format!("{}?before={first}", alice.room))
+        .await;
     assert!(
         older.contains("message number 10.") && older.contains("message number 1."),
         "{older}"
@@ -519,10 +491,7 @@ async fn a_client_that_stops_reading_is_reset_or_dropped_and_others_get_everythi
 
     // 12 MB of messages: more than loopback buffers and the server's
     // per-connection write buffer hold.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = http();
     let big = "z".repeat(4000);
     const COUNT: usize = 3000;
     let reader = tokio::spawn(async move {

@@ -234,11 +234,40 @@ impl Member {
     pub fn code(&self) -> &str {
         self.room.trim_start_matches("/room/")
     }
+
+    /// `GET path` with this member's cookie; the page's HTML.
+    pub async fn page(&self, app: &TestApp, path: &str) -> String {
+        http()
+            .get(app.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with these form fields and this member's cookie.
+    pub async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+        http()
+            .post(app.url(path))
+            .header("cookie", &self.cookie)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A client without a cookie jar that shows redirects instead of following.
+pub fn http() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
 /// Signs `name` in: creating a room when `code` is `None`.
 pub async fn sign_in(app: &TestApp, name: &str, code: Option<&str>) -> Member {
-    let client = Client::builder().redirect(Policy::none()).build().unwrap();
+    let client = http();
     let fields = match code {
         Some(code) => [("name", name), ("code", code), ("action", "join")],
         None => [("name", name), ("code", ""), ("action", "create")],

@@ -104,10 +104,7 @@ async fn a_tampered_cookie_is_no_session() {
     let app = TestApp::spawn().await;
     let alice = app.person();
     let room = alice.create_room("Alice").await;
-    let forged = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let forged = crate::helpers::http();
     let response = forged
         .get(app.url("/room"))
         .header("cookie", "chatdrop_session=AAAA")
