@@ -156,3 +156,35 @@ async fn pages_carry_security_headers() {
     assert_eq!(response.headers()["x-frame-options"], "DENY");
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
 }
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_with_the_inline_scripts_nonce() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/room/K7Q-DM3-XPA", "/no/such/page"] {
+        let response = app.person().get(path).await;
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"),
+            "{policy}"
+        );
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(nonce.len() >= 16, "{policy}");
+        let html = response.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        let allowed = html.matches(&format!("nonce=\"{nonce}\"")).count();
+        assert!(
+            scripts > 0 && allowed >= scripts,
+            "{path}: every inline script carries the nonce"
+        );
+    }
+}
