@@ -33,11 +33,7 @@ impl FileStore {
     /// The path of the object with this hash, if the hash is well-formed
     /// (64 lowercase hex digits).
     pub fn object_path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        valid.then(|| self.objects.join(&sha256[..2]).join(sha256))
+        is_lower_hex(sha256, 64).then(|| self.objects.join(&sha256[..2]).join(sha256))
     }
 
     /// Stores `bytes` (fsynced, then renamed into place, so a crash never
@@ -71,6 +67,15 @@ impl FileStore {
         }
         Ok(())
     }
+}
+
+/// Whether `text` is exactly `len` lowercase hex digits: the only shape of
+/// id or hash that is ever looked up or turned into a path.
+pub fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Lowercase hex.

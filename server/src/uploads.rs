@@ -3,6 +3,7 @@
 
 use app::protocol::{RoomCode, UserId};
 
+use crate::files::is_lower_hex;
 use crate::store::{unix_millis, Store};
 
 /// A complete upload, as downloads need it.
@@ -23,25 +24,26 @@ pub fn new_upload_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-/// Whether `id` has the shape of an upload id; anything else is not looked up.
-fn well_formed(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// An upload to record: finished when `sha256` names its stored object.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUpload<'a> {
+    /// The room it was shared in.
+    pub room: &'a RoomCode,
+    /// Who shared it.
+    pub uploader: &'a UserId,
+    /// The name they gave (display only).
+    pub name: &'a str,
+    /// The type they declared.
+    pub mime: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The object holding its bytes, once they have all arrived.
+    pub sha256: Option<&'a str>,
 }
 
 impl Store {
-    /// Records a finished upload of object `sha256`; returns its id.
-    pub async fn insert_complete_upload(
-        &self,
-        room: &RoomCode,
-        uploader: &UserId,
-        name: &str,
-        mime: &str,
-        size: u64,
-        sha256: &str,
-    ) -> Result<String, sqlx::Error> {
+    /// Records an upload; returns its new id.
+    pub async fn insert_upload(&self, upload: NewUpload<'_>) -> Result<String, sqlx::Error> {
         let id = new_upload_id();
         let now = unix_millis();
         sqlx::query(
@@ -49,39 +51,14 @@ impl Store {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
-        .bind(room.as_str())
-        .bind(&uploader.0)
-        .bind(name)
-        .bind(mime)
-        .bind(size as i64)
-        .bind(sha256)
+        .bind(upload.room.as_str())
+        .bind(&upload.uploader.0)
+        .bind(upload.name)
+        .bind(upload.mime)
+        .bind(upload.size as i64)
+        .bind(upload.sha256)
         .bind(now)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(id)
-    }
-
-    /// Records an upload that has started but not finished.
-    pub async fn insert_partial_upload(
-        &self,
-        room: &RoomCode,
-        uploader: &UserId,
-        name: &str,
-        mime: &str,
-        size: u64,
-    ) -> Result<String, sqlx::Error> {
-        let id = new_upload_id();
-        sqlx::query(
-            "INSERT INTO uploads (id, room, uploader, name, mime, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(room.as_str())
-        .bind(&uploader.0)
-        .bind(name)
-        .bind(mime)
-        .bind(size as i64)
-        .bind(unix_millis())
+        .bind(upload.sha256.map(|_| now))
         .execute(self.pool())
         .await?;
         Ok(id)
@@ -89,7 +66,7 @@ impl Store {
 
     /// The upload `id` if it exists and is complete.
     pub async fn complete_upload(&self, id: &str) -> Result<Option<StoredUpload>, sqlx::Error> {
-        if !well_formed(id) {
+        if !is_lower_hex(id, 32) {
             return Ok(None);
         }
         let row: Option<(String, String, i64, String)> = sqlx::query_as(

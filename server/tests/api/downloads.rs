@@ -155,17 +155,16 @@ async fn an_unfinished_upload_is_never_served() {
     let app = TestApp::spawn().await;
     let room = sign_in(&app, "Alice", None).await;
     let code = app::protocol::RoomCode::parse(room.code()).unwrap();
-    let id = app
-        .store
-        .insert_partial_upload(
-            &code,
-            &app::protocol::UserId("u".into()),
-            "big.iso",
-            "application/octet-stream",
-            1 << 30,
-        )
-        .await
-        .unwrap();
+    let uploader = app::protocol::UserId("u".into());
+    let upload = server::uploads::NewUpload {
+        room: &code,
+        uploader: &uploader,
+        name: "big.iso",
+        mime: "application/octet-stream",
+        size: 1 << 30,
+        sha256: None,
+    };
+    let id = app.store.insert_upload(upload).await.unwrap();
     assert_eq!(
         get(&app, &format!("/uploads/{id}"), &[]).await.status(),
         StatusCode::NOT_FOUND

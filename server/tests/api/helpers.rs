@@ -124,11 +124,15 @@ impl TestApp {
         let sha256 = self.files().put(bytes).unwrap();
         let room = app::protocol::RoomCode::parse(room).unwrap();
         let uploader = app::protocol::UserId("tester".into());
-        let id = self
-            .store
-            .insert_complete_upload(&room, &uploader, name, mime, bytes.len() as u64, &sha256)
-            .await
-            .unwrap();
+        let upload = server::uploads::NewUpload {
+            room: &room,
+            uploader: &uploader,
+            name,
+            mime,
+            size: bytes.len() as u64,
+            sha256: Some(&sha256),
+        };
+        let id = self.store.insert_upload(upload).await.unwrap();
         format!("/uploads/{id}")
     }
 
