@@ -7,11 +7,18 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::error::AppError;
 use crate::model::HistoryPage;
-use crate::protocol::{ClientMsg, ClientMsgId, Event, EventKind, Member, RoomCode, Seq, UserId};
+use std::collections::HashMap;
+
+use crate::protocol::{
+    ClientMsg, ClientMsgId, Event, EventKind, FileStatus, Member, RoomCode, Seq, SharedFile,
+    UploadId, UserId,
+};
 use crate::time::{clock, iso};
+use crate::units;
 
 /// A message this tab sent that the server hasn't confirmed yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +29,48 @@ pub struct Pending {
     pub text: String,
     /// Why the server refused it, if it did.
     pub failed: Option<String>,
+}
+
+/// A file this tab is uploading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outgoing {
+    /// The tab's id for it (the offer's id).
+    pub key: ClientMsgId,
+    /// The file's name.
+    pub name: String,
+    /// Its size.
+    pub size: u64,
+    /// The server's id, once it accepted the offer.
+    pub upload: Option<UploadId>,
+    /// Bytes the server confirmed.
+    pub acked: u64,
+    /// When (ms since the epoch) and from which offset the current run
+    /// started: the speed shown is measured over it.
+    pub since: (f64, u64),
+    /// Why it stopped, if it did.
+    pub problem: Option<String>,
+    /// The browser lost access to the file: the user must pick it again.
+    pub needs_file: bool,
+}
+
+/// A shared file's latest progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileNow {
+    /// Bytes the server has.
+    pub received: u64,
+    /// Where it stands.
+    pub status: FileStatus,
+    /// Pixel size of a finished image.
+    pub dimensions: Option<(u32, u32)>,
+}
+
+/// A frame for the live connection.
+#[derive(Clone, Debug)]
+pub enum Frame {
+    /// A JSON message.
+    Text(ClientMsg),
+    /// A file chunk.
+    Binary(Vec<u8>),
 }
 
 /// The connection as the user should understand it.
@@ -58,7 +107,13 @@ pub struct ChatState {
     /// Minutes east of UTC for times shown; UTC until hydrated.
     pub tz_offset: RwSignal<i32>,
     /// Frames for the live connection, when there is one.
-    pub outbox: StoredValue<Option<futures_channel::UnboundedSender<ClientMsg>>>,
+    pub outbox: StoredValue<Option<futures_channel::UnboundedSender<Frame>>>,
+    /// Shared files' latest progress, by id (newer than their events).
+    pub files: RwSignal<HashMap<UploadId, FileNow>>,
+    /// This tab's uploads.
+    pub uploads: RwSignal<Vec<Outgoing>>,
+    /// Whether the WASM app runs: sharing files needs it.
+    pub hydrated: RwSignal<bool>,
 }
 
 /// An unbounded channel type both builds can name.
@@ -86,6 +141,9 @@ impl ChatState {
             unread: RwSignal::new(0),
             tz_offset: RwSignal::new(0),
             outbox: StoredValue::new(None),
+            files: RwSignal::new(HashMap::new()),
+            uploads: RwSignal::new(Vec::new()),
+            hydrated: RwSignal::new(false),
         }
     }
 
@@ -98,21 +156,38 @@ impl ChatState {
     /// Sends a frame if connected; `false` if not (pending messages are
     /// resent on reconnect anyway).
     pub fn send(&self, msg: ClientMsg) -> bool {
+        self.send_frame(Frame::Text(msg))
+    }
+
+    /// Sends a frame if connected; `false` if not.
+    pub fn send_frame(&self, frame: Frame) -> bool {
         #[cfg(feature = "hydrate")]
         {
             self.outbox
                 .try_with_value(|outbox| {
                     outbox
                         .as_ref()
-                        .is_some_and(|tx| tx.unbounded_send(msg).is_ok())
+                        .is_some_and(|tx| tx.unbounded_send(frame).is_ok())
                 })
                 .unwrap_or(false)
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = msg;
+            let _ = frame;
             false
         }
+    }
+
+    /// A shared file as it stands now: its event's snapshot, updated by
+    /// progress frames since.
+    pub fn file_now(&self, file: &SharedFile) -> FileNow {
+        self.files
+            .with(|files| files.get(&file.id).copied())
+            .unwrap_or(FileNow {
+                received: file.received,
+                status: file.status,
+                dimensions: file.dimensions,
+            })
     }
 }
 
@@ -205,8 +280,99 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         Status::Reconnecting => "Connection lost. Reconnecting…",
     };
 
+    // Files: picked, dropped anywhere on the chat, or pasted.
+    let dragging = RwSignal::new(false);
+    let share = {
+        let code = code.clone();
+        move |files: Vec<web_sys::File>| {
+            if files.is_empty() {
+                return;
+            }
+            #[cfg(feature = "hydrate")]
+            crate::transfer::share(state, &code, files);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &code;
+        }
+    };
+    let on_pick = {
+        let share = share.clone();
+        move |ev: web_sys::Event| {
+            let input: Option<web_sys::HtmlInputElement> = event_target_checked(&ev);
+            if let Some(input) = input {
+                share(file_list(input.files()));
+                // The same file may be picked again later.
+                input.set_value("");
+            }
+        }
+    };
+    let on_dragover = move |ev: web_sys::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+            dragging.set(true);
+        }
+    };
+    let on_dragleave = move |ev: web_sys::DragEvent| {
+        // Moving between the card's children fires leaves too: only a leave
+        // to outside the card counts.
+        let inside = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .zip(
+                ev.current_target()
+                    .and_then(|t| t.dyn_into::<web_sys::Node>().ok()),
+            )
+            .is_some_and(|(to, card)| card.contains(Some(&to)));
+        if !inside {
+            dragging.set(false);
+        }
+    };
+    let on_drop = {
+        let share = share.clone();
+        move |ev: web_sys::DragEvent| {
+            dragging.set(false);
+            if !carries_files(&ev) {
+                return;
+            }
+            ev.prevent_default();
+            share(file_list(ev.data_transfer().and_then(|d| d.files())));
+        }
+    };
+    let on_paste = move |ev: web_sys::ClipboardEvent| {
+        let files = file_list(ev.clipboard_data().and_then(|d| d.files()));
+        if !files.is_empty() {
+            ev.prevent_default();
+            share(files);
+        }
+    };
+
+    let my_name = me.name.to_string();
+    // Uploads whose file entry isn't in the log yet (the offer is on its way).
+    let preparing = move || {
+        state.uploads.with(|uploads| {
+            uploads
+                .iter()
+                .filter(|o| {
+                    o.upload.as_ref().is_none_or(|id| {
+                        !state.events.with(|events| {
+                            events.iter().rev().any(
+                                |e| matches!(&e.kind, EventKind::File { file } if &file.id == id),
+                            )
+                        })
+                    })
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+
     view! {
-        <div class="chat card">
+        <div
+            class="chat card"
+            class:dragging=move || dragging.get()
+            on:dragover=on_dragover
+            on:dragleave=on_dragleave
+            on:drop=on_drop
+        >
             <p class="status" role="status">{status_line}</p>
             <noscript><p class="status">"Reload the page to see new messages."</p></noscript>
             {move || state.alert.get().map(|text| view! { <p role="alert" class="alert">{text}</p> })}
@@ -219,7 +385,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                 </Show>
                 <ol role="log" aria-label="Messages" class="log">
                     <For each=move || state.events.get() key=|event| event.seq let(event)>
-                        <Entry event me=me_id.clone() tz=state.tz_offset />
+                        <Entry event me=me_id.clone() state />
                     </For>
                     <For each=move || state.pending.get() key=|p| (p.id.clone(), p.failed.clone()) let(pending)>
                         <li class="msg mine pending">
@@ -231,12 +397,30 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                             {pending.failed.map(|why| view! { <p class="failed">{why}</p> })}
                         </li>
                     </For>
+                    <For each=preparing key=|o| (o.key.clone(), o.problem.clone()) let(outgoing)>
+                        <li class="msg mine pending file">
+                            <div class="meta">
+                                <span class="sender">{my_name.clone()}</span>
+                                <span class="when">{if outgoing.problem.is_some() { "not shared" } else { "preparing…" }}</span>
+                            </div>
+                            <p class="file-line">
+                                <span class="file-name">{display_name(&outgoing.name)}</span>
+                                <span class="file-meta">{units::bytes(outgoing.size)}</span>
+                            </p>
+                            {outgoing.problem.map(|why| view! { <p class="failed">{why}</p> })}
+                        </li>
+                    </For>
                 </ol>
             </div>
+            <p class="drop-hint" aria-hidden="true">"Drop files to share them with the room"</p>
             <p class="typing" aria-live="polite">{typing_line}</p>
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
+                <Show when=move || state.hydrated.get()>
+                    <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick.clone() />
+                    <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
+                </Show>
                 <label for="composer-text" class="visually-hidden">"Message"</label>
                 <textarea
                     id="composer-text"
@@ -246,6 +430,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                     node_ref=textarea
                     on:keydown=on_keydown
                     on:input=on_input
+                    on:paste=on_paste
                 ></textarea>
                 <button type="submit" class="primary">"Send"</button>
             </form>
@@ -258,28 +443,221 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
 
 /// One entry in the log.
 #[component]
-fn Entry(event: Event, me: UserId, tz: RwSignal<i32>) -> impl IntoView {
+fn Entry(event: Event, me: UserId, state: ChatState) -> impl IntoView {
     let name = event.who.name.to_string();
     let at = event.at;
-    match event.kind {
-        EventKind::Message { text, .. } => {
-            let mine = event.who.user == me;
-            view! {
-                <li class="msg" class:mine=mine>
-                    <div class="meta">
-                        <span class="sender">{name}</span>
-                        <time datetime=iso(at)>{move || clock(at, tz.get())}</time>
-                    </div>
-                    <p class="text">{text}</p>
-                </li>
-            }
-            .into_any()
+    let tz = state.tz_offset;
+    let mine = event.who.user == me;
+    let meta = move |name: String| {
+        view! {
+            <div class="meta">
+                <span class="sender">{name}</span>
+                <time datetime=iso(at)>{move || clock(at, tz.get())}</time>
+            </div>
         }
+    };
+    match event.kind {
+        EventKind::Message { text, .. } => view! {
+            <li class="msg" class:mine=mine>
+                {meta(name)}
+                <p class="text">{text}</p>
+            </li>
+        }
+        .into_any(),
+        EventKind::File { file } => view! {
+            <li class="msg file" class:mine=mine>
+                {meta(name)}
+                <FileCard file state />
+            </li>
+        }
+        .into_any(),
         EventKind::Joined => {
             view! { <li class="notice">{format!("{name} joined")}</li> }.into_any()
         }
         EventKind::Left => view! { <li class="notice">{format!("{name} left")}</li> }.into_any(),
     }
+}
+
+/// A shared file: its link (once complete) with size and type, live
+/// progress while it uploads, and a preview for images.
+#[component]
+fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
+    let name = display_name(&file.name);
+    let href = file.id.href();
+    let details = format!(
+        "{} · {}",
+        units::bytes(file.size),
+        if file.mime.is_empty() {
+            "file"
+        } else {
+            file.mime.as_str()
+        }
+    );
+    let previewable = file.is_previewable_image();
+    let size = file.size;
+    let now = {
+        let file = file.clone();
+        Memo::new(move |_| state.file_now(&file))
+    };
+    let id = file.id.clone();
+    let outgoing = Memo::new(move |_| {
+        state
+            .uploads
+            .with(|u| u.iter().find(|o| o.upload.as_ref() == Some(&id)).cloned())
+    });
+    let title = {
+        let (name, href) = (name.clone(), href.clone());
+        move || match now.get().status {
+            FileStatus::Complete => {
+                view! { <a class="file-name" href=href.clone()>{name.clone()}</a> }.into_any()
+            }
+            _ => view! { <span class="file-name">{name.clone()}</span> }.into_any(),
+        }
+    };
+    let body = move || {
+        let current = now.get();
+        match current.status {
+            FileStatus::Uploading => {
+                view! { <Progress name=name.clone() size received=current.received outgoing=outgoing.get() state /> }
+                    .into_any()
+            }
+            FileStatus::Complete if previewable => {
+                let (width, height) = current.dimensions.unzip();
+                view! {
+                    <a class="preview" href=href.clone() tabindex="-1" aria-hidden="true">
+                        <img src=href.clone() alt="" loading="lazy" width=width height=height />
+                    </a>
+                }
+                .into_any()
+            }
+            FileStatus::Complete => ().into_any(),
+            FileStatus::Cancelled => view! { <p class="file-state">"Upload cancelled"</p> }.into_any(),
+            FileStatus::Failed => view! { <p class="file-state">"Upload failed"</p> }.into_any(),
+        }
+    };
+    view! {
+        <div class="file-card">
+            <p class="file-line">{title} <span class="file-meta">{details}</span></p>
+            {body}
+        </div>
+    }
+    .into_any()
+}
+
+/// An upload's progress bar: percent for everyone; speed, time left and
+/// Cancel for the tab sending it.
+#[component]
+fn Progress(
+    name: String,
+    size: u64,
+    received: u64,
+    outgoing: Option<Outgoing>,
+    state: ChatState,
+) -> impl IntoView {
+    let done = outgoing
+        .as_ref()
+        .map_or(received, |o| o.acked.max(received));
+    let percent = units::percent(done, size);
+    let mut text = format!("{percent}%");
+    if let Some(o) = &outgoing {
+        let seconds = (js_sys_now() - o.since.0) / 1000.0;
+        let sent = o.acked.saturating_sub(o.since.1);
+        if seconds > 0.5 && sent > 0 {
+            let speed = sent as f64 / seconds;
+            let left = (size - done.min(size)) as f64 / speed;
+            text = format!(
+                "{percent}% · {}/s · {} left",
+                units::bytes(speed as u64),
+                units::duration(left)
+            );
+        }
+    }
+    let label = format!("Uploading {name}");
+    let controls = outgoing.map(|o| {
+        let key = o.key.clone();
+        let cancel = move |_| {
+            #[cfg(feature = "hydrate")]
+            crate::transfer::cancel(state, &key);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&key, state);
+        };
+        let key = o.key.clone();
+        let repick = move |ev: web_sys::Event| {
+            let input: Option<web_sys::HtmlInputElement> = event_target_checked(&ev);
+            let file = input.and_then(|i| i.files()).and_then(|f| f.get(0));
+            #[cfg(feature = "hydrate")]
+            if let Some(file) = file {
+                crate::transfer::repick(state, &key, file);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&key, file);
+        };
+        view! {
+            {o.needs_file.then(|| view! {
+                <label class="repick">
+                    {format!("Pick {} again to finish uploading it", display_name(&o.name))}
+                    <input type="file" on:change=repick />
+                </label>
+            })}
+            {o.problem.map(|why| view! { <p class="failed">{why}</p> })}
+            <button type="button" class="cancel" on:click=cancel>"Cancel"</button>
+        }
+    });
+    view! {
+        <div class="progress">
+            <progress
+                role="progressbar"
+                max="100"
+                value=percent
+                aria-label=label
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=percent
+                aria-valuetext=text.clone()
+            ></progress>
+            <span class="progress-text">{text}</span>
+            {controls}
+        </div>
+    }
+    .into_any()
+}
+
+fn js_sys_now() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// A file's name as shown: exactly as given, or a placeholder if empty.
+fn display_name(name: &str) -> String {
+    if name.is_empty() {
+        "Unnamed file".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Whether a drag carries files (not text or a link).
+fn carries_files(ev: &web_sys::DragEvent) -> bool {
+    ev.data_transfer().is_some_and(|d| {
+        d.types()
+            .includes(&wasm_bindgen::JsValue::from_str("Files"), 0)
+    })
+}
+
+/// The files in a list, in order.
+fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
+}
+
+fn event_target_checked<T: wasm_bindgen::JsCast>(ev: &web_sys::Event) -> Option<T> {
+    ev.target().and_then(|t| t.dyn_into::<T>().ok())
 }
 
 /// Who is online.

@@ -12,6 +12,9 @@ pub mod model;
 pub mod protocol;
 pub mod room;
 pub mod time;
+#[cfg(feature = "hydrate")]
+mod transfer;
+pub mod units;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

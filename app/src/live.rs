@@ -13,7 +13,7 @@ use gloo_net::websocket::{Message, WebSocketError};
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::chat::{ChatState, Pending, Status};
+use crate::chat::{ChatState, Frame, Pending, Status};
 use crate::protocol::{ClientMsg, EventKind, Member, RoomCode, ServerMsg};
 
 /// Backoff bounds between reconnects, in milliseconds.
@@ -30,6 +30,8 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
         let stopped = stopped.clone();
         move || stopped.store(true, Ordering::Relaxed)
     });
+    state.hydrated.set(true);
+    crate::transfer::restore(state, code.clone());
     local_time(state);
     follow_log(state, scroller);
     track_visibility(state);
@@ -75,7 +77,7 @@ async fn session(
     stopped: &AtomicBool,
 ) -> Outcome {
     let (mut write, mut read) = socket.split();
-    let (tx, mut rx) = mpsc::unbounded::<ClientMsg>();
+    let (tx, mut rx) = mpsc::unbounded::<Frame>();
     let resume = ClientMsg::Resume {
         after: state.latest(),
     };
@@ -93,6 +95,7 @@ async fn session(
             .await;
     }
     state.outbox.set_value(Some(tx));
+    crate::transfer::on_connect(state);
     let mut live = false;
     let outcome = loop {
         if stopped.load(Ordering::Relaxed) {
@@ -131,8 +134,12 @@ async fn session(
                     Outcome::Failed
                 }
             }
-            Either::Right((Some(msg), _)) => {
-                if write.send(text(&msg)).await.is_err() {
+            Either::Right((Some(frame), _)) => {
+                let frame = match frame {
+                    Frame::Text(msg) => text(&msg),
+                    Frame::Binary(bytes) => Message::Bytes(bytes),
+                };
+                if write.send(frame).await.is_err() {
                     break Outcome::WasLive;
                 }
             }
@@ -155,11 +162,20 @@ fn text(msg: &ClientMsg) -> Message {
 
 /// Applies one server frame to the view's state.
 fn apply(msg: ServerMsg, me: &Member, state: ChatState) {
+    if crate::transfer::on_message(state, &msg) {
+        return;
+    }
     match msg {
         ServerMsg::Welcome { .. } => {}
         ServerMsg::Event { event } => {
             if event.seq <= state.latest() {
                 return;
+            }
+            if matches!(event.kind, EventKind::File { .. })
+                && event.who.user != me.user
+                && document().hidden()
+            {
+                state.unread.update(|n| *n += 1);
             }
             if let EventKind::Message { client_id, .. } = &event.kind {
                 if event.who.user == me.user {
@@ -197,6 +213,8 @@ fn apply(msg: ServerMsg, me: &Member, state: ChatState) {
             state.events.set(events);
             state.has_older.set(true);
         }
+        // Handled by `transfer` above.
+        ServerMsg::Upload { .. } | ServerMsg::Received { .. } | ServerMsg::Progress { .. } => {}
         ServerMsg::Error { message, id, .. } => match id {
             Some(id) => state.pending.update(|pending| {
                 if let Some(p) = pending.iter_mut().find(|p| p.id == id) {

@@ -235,6 +235,148 @@ pub enum EventKind {
     Joined,
     /// `who` left the room, or closed their last tab.
     Left,
+    /// A shared file. Stored when the upload is offered, so the room sees it
+    /// at once; its status follows the bytes (see [`ServerMsg::Progress`]).
+    File {
+        /// The file.
+        file: SharedFile,
+    },
+}
+
+/// A shared file's server-assigned id: 128 random bits in hex. Its download
+/// is `/uploads/{id}`; the name the user gave is never part of a path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UploadId(pub String);
+
+impl UploadId {
+    /// The 16 bytes a chunk frame starts with, if the id is well-formed.
+    pub fn to_bytes(&self) -> Option<[u8; 16]> {
+        let well_formed = self.0.len() == 32
+            && self
+                .0
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !well_formed {
+            return None;
+        }
+        u128::from_str_radix(&self.0, 16)
+            .ok()
+            .map(u128::to_be_bytes)
+    }
+
+    /// The id a chunk frame's first 16 bytes name.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(format!("{:032x}", u128::from_be_bytes(bytes)))
+    }
+
+    /// Where it downloads from.
+    pub fn href(&self) -> String {
+        format!("/uploads/{}", self.0)
+    }
+}
+
+/// Where a shared file's bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Bytes are still arriving.
+    Uploading,
+    /// Every byte arrived and is stored: the link works.
+    Complete,
+    /// The uploader cancelled it.
+    Cancelled,
+    /// It stopped for good: the server's disk filled up, or it was abandoned.
+    Failed,
+}
+
+/// A file as the room sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFile {
+    /// Its id (and download link).
+    pub id: UploadId,
+    /// The name the uploader gave, shown as text; may be anything.
+    pub name: String,
+    /// Bytes in all.
+    pub size: u64,
+    /// The type the uploader's browser declared.
+    pub mime: String,
+    /// Bytes the server has.
+    pub received: u64,
+    /// Where it stands.
+    pub status: FileStatus,
+    /// Pixel size, for images the server could measure: previews reserve
+    /// their space so the log doesn't jump.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<(u32, u32)>,
+}
+
+impl SharedFile {
+    /// Whether browsers may show it inline: raster images only. The same
+    /// list decides what `/uploads/` serves inline.
+    pub fn is_previewable_image(&self) -> bool {
+        matches!(
+            self.mime.as_str(),
+            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+        )
+    }
+}
+
+/// The largest file the server accepts unless configured otherwise: 4 GiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// The longest file name accepted in an offer, in bytes.
+pub const FILE_NAME_MAX_BYTES: usize = 1024;
+
+/// The longest declared type accepted in an offer, in bytes.
+pub const MIME_MAX_BYTES: usize = 255;
+
+/// Bytes before a chunk's payload: the upload id (16) and the offset (8,
+/// big-endian).
+pub const CHUNK_HEADER_BYTES: usize = 24;
+
+/// The most payload one chunk frame may carry.
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// One binary frame of file bytes: `upload id | offset | payload`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    /// The upload the bytes belong to.
+    pub upload: UploadId,
+    /// Where in the file the payload starts.
+    pub offset: u64,
+    /// The bytes.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Chunk<'a> {
+    /// Reads a binary frame; `None` if it is too short to have a header.
+    pub fn parse(frame: &'a [u8]) -> Option<Self> {
+        if frame.len() < CHUNK_HEADER_BYTES {
+            return None;
+        }
+        let id: [u8; 16] = frame[..16].try_into().ok()?;
+        let offset: [u8; 8] = frame[16..CHUNK_HEADER_BYTES].try_into().ok()?;
+        Some(Self {
+            upload: UploadId::from_bytes(id),
+            offset: u64::from_be_bytes(offset),
+            payload: &frame[CHUNK_HEADER_BYTES..],
+        })
+    }
+
+    /// Writes the frame's header into the first [`CHUNK_HEADER_BYTES`] of
+    /// `frame`; `false` if the id is malformed or `frame` too short.
+    pub fn write_header(upload: &UploadId, offset: u64, frame: &mut [u8]) -> bool {
+        let Some(id) = upload.to_bytes() else {
+            return false;
+        };
+        if frame.len() < CHUNK_HEADER_BYTES {
+            return false;
+        }
+        frame[..16].copy_from_slice(&id);
+        frame[16..CHUNK_HEADER_BYTES].copy_from_slice(&offset.to_be_bytes());
+        true
+    }
 }
 
 /// Frames the browser (or a bot) sends.
@@ -256,6 +398,34 @@ pub enum ClientMsg {
     },
     /// The user is typing; send at most every few seconds.
     Typing,
+    /// Share a file: the server answers [`ServerMsg::Upload`] with where to
+    /// start sending its bytes, as binary [`Chunk`] frames.
+    Offer {
+        /// The client's id for this upload; offering it again (after a
+        /// reconnect) returns the same upload.
+        id: ClientMsgId,
+        /// The file's name (any text; shown, never used as a path).
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its type as the browser declared it (may be empty).
+        mime: String,
+        /// Its SHA-256 in hex, if the client computed it: content the
+        /// server already has completes without sending the bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+    },
+    /// Continue an unfinished upload of yours (after a reconnect or a
+    /// reload): the server answers [`ServerMsg::Upload`] with its offset.
+    ResumeUpload {
+        /// Which.
+        upload: UploadId,
+    },
+    /// Stop an upload of yours and discard what was sent.
+    CancelUpload {
+        /// Which.
+        upload: UploadId,
+    },
 }
 
 /// Frames the server sends.
@@ -300,6 +470,38 @@ pub enum ServerMsg {
         /// The newest events, oldest first.
         events: Vec<Event>,
     },
+    /// Sent to the uploader only: send upload `upload`'s bytes from
+    /// `offset` (equal to the size when the server needs nothing more).
+    Upload {
+        /// The client's id from the offer (absent for a resume).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<ClientMsgId>,
+        /// The server's id for the file.
+        upload: UploadId,
+        /// Bytes the server already has.
+        offset: u64,
+    },
+    /// Sent to the uploader only, for every chunk stored: the server has the
+    /// first `offset` bytes.
+    Received {
+        /// Which upload.
+        upload: UploadId,
+        /// Bytes stored so far.
+        offset: u64,
+    },
+    /// A shared file's progress, for everyone in the room (a few times a
+    /// second while bytes arrive, and once when its status changes).
+    Progress {
+        /// Which file.
+        upload: UploadId,
+        /// Bytes the server has.
+        received: u64,
+        /// Where it stands.
+        status: FileStatus,
+        /// Pixel size, for a completed image the server could measure.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dimensions: Option<(u32, u32)>,
+    },
     /// Something the client sent was refused; the connection stays open.
     Error {
         /// What went wrong, for programs.
@@ -308,6 +510,12 @@ pub enum ServerMsg {
         message: String,
         /// The message it concerns, if any.
         id: Option<ClientMsgId>,
+        /// The upload it concerns, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upload: Option<UploadId>,
+        /// For a chunk at the wrong place: where the next one must start.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected: Option<u64>,
     },
 }
 
@@ -327,6 +535,19 @@ pub enum ErrorCode {
     RateLimited,
     /// The server could not store the message; try again.
     Unavailable,
+    /// The file is larger than the server accepts, or more bytes arrived
+    /// than were offered.
+    FileTooLarge,
+    /// The offered name or type is too long.
+    BadOffer,
+    /// No such upload of yours in progress (unknown, someone else's,
+    /// finished, cancelled or abandoned).
+    UnknownUpload,
+    /// A chunk that doesn't start where the stored bytes end (a gap, a
+    /// duplicate or an overlap): nothing was written; see `expected`.
+    BadOffset,
+    /// The server's disk is full: the upload stopped.
+    DiskFull,
 }
 
 impl ClientMsg {

@@ -103,10 +103,130 @@ fn server_messages_have_a_fixed_shape() {
         to_json(&ServerMsg::Error {
             code: ErrorCode::MessageTooLong,
             message: "too long".into(),
-            id: Some(ClientMsgId("c-2".into()))
+            id: Some(ClientMsgId("c-2".into())),
+            upload: None,
+            expected: None,
         }),
         json!({"type": "error", "code": "message_too_long", "message": "too long", "id": "c-2"})
     );
+}
+
+fn shared_file() -> SharedFile {
+    SharedFile {
+        id: UploadId("0123456789abcdef0123456789abcdef".into()),
+        name: "cat.png".into(),
+        size: 2048,
+        mime: "image/png".into(),
+        received: 1024,
+        status: FileStatus::Uploading,
+        dimensions: Some((640, 480)),
+    }
+}
+
+#[test]
+fn file_frames_have_a_fixed_shape() {
+    let id = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        to_json(&ClientMsg::Offer {
+            id: ClientMsgId("f-1".into()),
+            name: "../x".into(),
+            size: 2048,
+            mime: "image/png".into(),
+            sha256: None,
+        }),
+        json!({"type": "offer", "id": "f-1", "name": "../x", "size": 2048, "mime": "image/png"})
+    );
+    assert_eq!(
+        to_json(&ClientMsg::ResumeUpload {
+            upload: UploadId(id.into())
+        }),
+        json!({"type": "resume_upload", "upload": id})
+    );
+    assert_eq!(
+        to_json(&ClientMsg::CancelUpload {
+            upload: UploadId(id.into())
+        }),
+        json!({"type": "cancel_upload", "upload": id})
+    );
+    assert_eq!(
+        to_json(&Event {
+            seq: Seq(9),
+            at: 5,
+            who: member(),
+            kind: EventKind::File {
+                file: shared_file()
+            },
+        }),
+        json!({"seq": 9, "at": 5, "who": {"user": "u1", "name": "Ada"}, "kind": "file", "file": {
+            "id": id, "name": "cat.png", "size": 2048, "mime": "image/png",
+            "received": 1024, "status": "uploading", "dimensions": [640, 480]
+        }})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Upload {
+            id: Some(ClientMsgId("f-1".into())),
+            upload: UploadId(id.into()),
+            offset: 0
+        }),
+        json!({"type": "upload", "id": "f-1", "upload": id, "offset": 0})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Received {
+            upload: UploadId(id.into()),
+            offset: 512
+        }),
+        json!({"type": "received", "upload": id, "offset": 512})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Progress {
+            upload: UploadId(id.into()),
+            received: 2048,
+            status: FileStatus::Complete,
+            dimensions: None,
+        }),
+        json!({"type": "progress", "upload": id, "received": 2048, "status": "complete"})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Error {
+            code: ErrorCode::BadOffset,
+            message: "m".into(),
+            id: None,
+            upload: Some(UploadId(id.into())),
+            expected: Some(512),
+        }),
+        json!({"type": "error", "code": "bad_offset", "message": "m", "id": null, "upload": id, "expected": 512})
+    );
+}
+
+#[test]
+fn chunk_frames_carry_id_offset_and_bytes() {
+    let upload = UploadId("0123456789abcdef0123456789abcdef".into());
+    let mut frame = vec![0u8; CHUNK_HEADER_BYTES + 3];
+    assert!(Chunk::write_header(&upload, 258, &mut frame));
+    frame[CHUNK_HEADER_BYTES..].copy_from_slice(b"abc");
+    assert_eq!(
+        frame[..16],
+        [
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+            0xcd, 0xef
+        ]
+    );
+    assert_eq!(frame[16..24], [0, 0, 0, 0, 0, 0, 1, 2]);
+    let chunk = Chunk::parse(&frame).unwrap();
+    assert_eq!(chunk.upload, upload);
+    assert_eq!(chunk.offset, 258);
+    assert_eq!(chunk.payload, b"abc");
+    assert!(Chunk::parse(&frame[..23]).is_none());
+    assert!(!Chunk::write_header(
+        &UploadId("../etc".into()),
+        0,
+        &mut frame
+    ));
+    assert!(!Chunk::write_header(
+        &UploadId("0123456789ABCDEF0123456789ABCDEF".into()),
+        0,
+        &mut frame
+    ));
 }
 
 #[test]
@@ -173,6 +293,21 @@ fn arb_event() -> impl Strategy<Value = Event> {
         }),
         Just(EventKind::Joined),
         Just(EventKind::Left),
+        (
+            any::<String>(),
+            any::<u64>(),
+            any::<u64>(),
+            "[a-z/.+-]{0,40}"
+        )
+            .prop_map(|(name, size, received, mime)| EventKind::File {
+                file: SharedFile {
+                    name,
+                    size,
+                    received,
+                    mime,
+                    ..shared_file()
+                }
+            }),
     ];
     (any::<u64>(), any::<i64>(), arb_member(), kind).prop_map(|(seq, at, who, kind)| Event {
         seq: Seq(seq),
@@ -202,7 +337,13 @@ fn arb_server_msg() -> impl Strategy<Value = ServerMsg> {
                 code: ErrorCode::BadFrame,
                 message,
                 id: id.map(ClientMsgId),
+                upload: None,
+                expected: None,
             }
+        }),
+        ("[0-9a-f]{32}", any::<u64>()).prop_map(|(upload, offset)| ServerMsg::Received {
+            upload: UploadId(upload),
+            offset
         }),
     ]
 }
@@ -215,6 +356,19 @@ fn arb_client_msg() -> impl Strategy<Value = ClientMsg> {
             text
         }),
         Just(ClientMsg::Typing),
+        (
+            "[ -~]{1,64}",
+            any::<String>(),
+            any::<u64>(),
+            proptest::option::of("[0-9a-f]{64}")
+        )
+            .prop_map(|(id, name, size, sha256)| ClientMsg::Offer {
+                id: ClientMsgId(id),
+                name,
+                size,
+                mime: String::new(),
+                sha256
+            }),
     ]
 }
 
@@ -229,5 +383,19 @@ proptest! {
     fn client_messages_round_trip(msg in arb_client_msg()) {
         let text = serde_json::to_string(&msg).unwrap();
         prop_assert_eq!(serde_json::from_str::<ClientMsg>(&text).unwrap(), msg);
+    }
+}
+
+proptest! {
+    #[test]
+    fn chunk_headers_round_trip(id in any::<u128>(), offset in any::<u64>(), payload in prop::collection::vec(any::<u8>(), 0..64)) {
+        let upload = UploadId(format!("{id:032x}"));
+        let mut frame = vec![0u8; CHUNK_HEADER_BYTES];
+        prop_assert!(Chunk::write_header(&upload, offset, &mut frame));
+        frame.extend_from_slice(&payload);
+        let chunk = Chunk::parse(&frame).unwrap();
+        prop_assert_eq!(chunk.upload, upload);
+        prop_assert_eq!(chunk.offset, offset);
+        prop_assert_eq!(chunk.payload, &payload[..]);
     }
 }

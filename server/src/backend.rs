@@ -20,6 +20,7 @@ use crate::sessions::Sessions;
 use crate::socket::Timings;
 use crate::store::Store;
 use crate::throttle::Throttle;
+use crate::transfers::Transfers;
 
 /// Events per page of history: what the room page shows first and what
 /// each "Load earlier messages" adds.
@@ -33,6 +34,8 @@ pub struct Chatdrop {
     pub files: FileStore,
     /// Live rooms.
     pub hub: Arc<Hub>,
+    /// Uploads in flight.
+    pub transfers: Arc<Transfers>,
     /// WebSocket timings.
     pub timings: Timings,
     /// Cancelled when the server shuts down: sockets close with 1001.

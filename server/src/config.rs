@@ -54,6 +54,25 @@ pub struct Config {
     /// over HTTPS.
     #[arg(long, env = "CHATDROP_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// The largest file people may share, in bytes (default 4 GiB).
+    #[arg(long, env = "CHATDROP_MAX_FILE_BYTES", default_value_t = app::protocol::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
+
+    /// Bytes per second one connection may upload; 0 for no limit. Keeps
+    /// one big upload from starving everyone else on a small uplink.
+    #[arg(long, env = "CHATDROP_UPLOAD_BYTES_PER_SECOND", default_value_t = 0)]
+    pub upload_bytes_per_second: u64,
+
+    /// Unfinished uploads that receive nothing for this long are deleted,
+    /// in seconds (default a day).
+    #[arg(long, env = "CHATDROP_ABANDONED_UPLOAD_SECS", default_value_t = 86_400)]
+    pub abandoned_upload_secs: u64,
+
+    /// Test hook: uploads fail as if the disk were full once this many of
+    /// their bytes are stored.
+    #[arg(skip)]
+    pub disk_full_after: Option<u64>,
 }
 
 impl Config {
@@ -71,6 +90,10 @@ impl Config {
             presence_grace_ms: 8_000,
             new_room_burst: 20,
             secure_cookies: false,
+            max_file_bytes: app::protocol::DEFAULT_MAX_FILE_BYTES,
+            upload_bytes_per_second: 0,
+            abandoned_upload_secs: 86_400,
+            disk_full_after: None,
         }
     }
 }

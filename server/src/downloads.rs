@@ -55,7 +55,11 @@ pub async fn download(
             return (StatusCode::SERVICE_UNAVAILABLE, "Try again in a moment.").into_response();
         }
     };
-    let Some(path) = chatdrop.files.object_path(&upload.sha256) else {
+    let Some(path) = upload
+        .sha256
+        .as_deref()
+        .and_then(|sha| chatdrop.files.object_path(sha))
+    else {
         return not_found();
     };
     // Only a regular file we wrote: a symlink planted in the store is refused.
@@ -63,15 +67,15 @@ pub async fn download(
         Ok(meta) if meta.file_type().is_file() => {}
         _ => return not_found(),
     }
-    let etag = format!("\"{}\"", upload.sha256);
+    let etag = format!("\"{}\"", upload.sha256.as_deref().unwrap_or_default());
     let matches = request
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let inline = INLINE_TYPES.contains(&upload.mime.as_str());
+    let inline = INLINE_TYPES.contains(&upload.file.mime.as_str());
     let mime = if inline {
-        upload.mime.as_str()
+        upload.file.mime.as_str()
     } else {
         "application/octet-stream"
     };
@@ -90,7 +94,7 @@ pub async fn download(
         }
     };
     let headers = response.headers_mut();
-    let disposition = disposition(inline, &upload.name);
+    let disposition = disposition(inline, &upload.file.name);
     for (name, value) in [
         (header::ETAG, etag.as_str()),
         (header::CONTENT_DISPOSITION, disposition.as_str()),

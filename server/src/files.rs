@@ -55,6 +55,28 @@ impl FileStore {
         Ok(sha256)
     }
 
+    /// Where upload `id`'s bytes collect until it is complete, if the id is
+    /// well-formed (32 lowercase hex digits).
+    pub fn partial_path(&self, id: &str) -> Option<PathBuf> {
+        is_lower_hex(id, 32).then(|| self.partial.join(id))
+    }
+
+    /// The folder of unfinished uploads, for the sweeper.
+    pub fn partial_dir(&self) -> &Path {
+        &self.partial
+    }
+
+    /// Moves a finished, fsynced temporary file in as the object `sha256`;
+    /// if the store has that content already, the temporary file is dropped.
+    pub fn adopt(&self, temp: &Path, sha256: &str) -> anyhow::Result<()> {
+        let path = self.object_path(sha256).context("hash")?;
+        if path.is_file() {
+            std::fs::remove_file(temp)?;
+            return Ok(());
+        }
+        self.commit(temp, &path)
+    }
+
     /// Moves a finished temporary file to its object path.
     fn commit(&self, temp: &Path, object: &Path) -> anyhow::Result<()> {
         if let Some(dir) = object.parent() {
@@ -81,6 +103,27 @@ pub fn is_lower_hex(text: &str, len: usize) -> bool {
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file's first `len` bytes, read in blocks (memory stays
+/// flat): how an upload interrupted by a restart recovers its hash state.
+pub fn hash_prefix(file: &mut std::fs::File, len: u64) -> std::io::Result<Sha256> {
+    use std::io::Read;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        let read = file.read(&mut buffer[..want])?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        left -= read as u64;
+    }
+    Ok(hasher)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use crate::store::{unix_millis, Store};
+use crate::uploads::upload_from_row;
 
 /// The outcome of storing a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,8 @@ impl Store {
             }
             EventKind::Joined => ("joined", None, None),
             EventKind::Left => ("left", None, None),
+            // Offers are deduplicated by the uploads table, not here.
+            EventKind::File { file } => ("file", Some(file.id.0.as_str()), None),
         };
         let at = unix_millis();
         let inserted = sqlx::query(
@@ -86,10 +89,9 @@ impl Store {
         after: Seq,
         limit: u32,
     ) -> Result<Vec<Event>, sqlx::Error> {
-        sqlx::query(
-            "SELECT seq, at, kind, user_id, user_name, text, client_id FROM events
-             WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?",
-        )
+        sqlx::query(&format!(
+            "{EVENT_SELECT} WHERE e.room = ? AND e.seq > ? ORDER BY e.seq LIMIT ?"
+        ))
         .bind(room.as_str())
         .bind(after.0 as i64)
         .bind(limit)
@@ -107,10 +109,9 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Event>, sqlx::Error> {
         let before = before.map_or(i64::MAX, |s| s.0 as i64);
-        let mut events = sqlx::query(
-            "SELECT seq, at, kind, user_id, user_name, text, client_id FROM events
-             WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-        )
+        let mut events = sqlx::query(&format!(
+            "{EVENT_SELECT} WHERE e.room = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT ?"
+        ))
         .bind(room.as_str())
         .bind(before)
         .bind(limit)
@@ -160,6 +161,13 @@ impl Store {
     }
 }
 
+/// Events with, for files, their upload's current state.
+const EVENT_SELECT: &str =
+    "SELECT e.seq, e.at, e.kind, e.user_id, e.user_name, e.text, e.client_id,
+        u.id, u.room, u.uploader, u.name, u.mime, u.size, u.received, u.status, u.sha256,
+        u.width, u.height
+    FROM events AS e LEFT JOIN uploads AS u ON e.kind = 'file' AND u.id = e.text";
+
 fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
     let decode = |e: app::error::AppError| sqlx::Error::Decode(e.to_string().into());
     let kind: String = row.try_get("kind")?;
@@ -174,6 +182,9 @@ fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
             ),
         },
         "joined" => EventKind::Joined,
+        "file" => EventKind::File {
+            file: upload_from_row(&row)?.file,
+        },
         _ => EventKind::Left,
     };
     Ok(Event {

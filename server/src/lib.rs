@@ -15,6 +15,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod transfers;
 pub mod uploads;
 pub mod ws;
 
@@ -50,6 +51,7 @@ use crate::socket::Timings;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::throttle::Throttle;
+use crate::transfers::{Limits, Transfers};
 
 /// Form posts and server-function calls are small; uploads will get their
 /// own limits on their own path.
@@ -95,12 +97,25 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
     let store = Store::open(&config.data_dir).await?;
+    let files = FileStore::open(&config.data_dir)?;
+    let hub = Arc::new(Hub::new(
+        store.clone(),
+        Duration::from_millis(config.presence_grace_ms),
+    ));
+    let transfers = Arc::new(Transfers::new(
+        store.clone(),
+        files.clone(),
+        hub.clone(),
+        Limits {
+            max_file_bytes: config.max_file_bytes,
+            bytes_per_second: Some(config.upload_bytes_per_second).filter(|r| *r > 0),
+            disk_full_after: config.disk_full_after,
+        },
+    ));
     let chatdrop = Arc::new(Chatdrop {
-        files: FileStore::open(&config.data_dir)?,
-        hub: Arc::new(Hub::new(
-            store.clone(),
-            Duration::from_millis(config.presence_grace_ms),
-        )),
+        files,
+        hub,
+        transfers,
         store,
         sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
         wrong_codes: Throttle::wrong_codes(),
@@ -113,6 +128,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         shutdown: CancellationToken::new(),
         sockets: TaskTracker::new(),
     });
+    sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     let state = AppState {
         leptos_options: leptos_options(&config.leptos_config)?,
         chatdrop: chatdrop.clone(),
@@ -156,6 +172,26 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     Ok((router, chatdrop))
+}
+
+/// Deletes abandoned uploads now and then, until shutdown.
+fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
+    let transfers = chatdrop.transfers.clone();
+    let shutdown = chatdrop.shutdown.clone();
+    // Often enough that nothing outlives its deadline by more than a
+    // quarter, rarely enough to cost nothing.
+    let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(3600));
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = transfers.sweep(idle).await {
+                tracing::warn!(%error, "sweeping abandoned uploads");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    });
 }
 
 /// Reads `Leptos.toml`, resolving a relative site root against the file's

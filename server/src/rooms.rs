@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::protocol::{ClientMsgId, EventKind, Member, RoomCode, Seq, ServerMsg, UserId};
+use app::protocol::{ClientMsgId, EventKind, Member, RoomCode, Seq, ServerMsg, SharedFile, UserId};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
@@ -169,6 +169,16 @@ impl Room {
             },
         )
         .await
+    }
+
+    /// Stores a shared file's event and broadcasts it.
+    pub async fn share(&self, who: &Member, file: SharedFile) -> Result<Seq, sqlx::Error> {
+        self.append(who, EventKind::File { file }).await
+    }
+
+    /// Sends a frame that is not stored (a file's progress) to everyone.
+    pub fn notify(&self, msg: &ServerMsg) {
+        let _ = self.tx.send(Broadcast::new(msg));
     }
 
     /// Sends a frame that is not stored (typing) to everyone but `from`.

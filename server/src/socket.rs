@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, Member, Seq, ServerMsg};
+use app::protocol::{
+    ClientMsg, ClientMsgId, ErrorCode, Member, Seq, ServerMsg, CHUNK_HEADER_BYTES, MAX_CHUNK_BYTES,
+};
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
@@ -17,14 +19,15 @@ use tracing::Instrument;
 
 use crate::rooms::{encode, Broadcast, Room};
 use crate::store::Store;
+use crate::transfers::{Offer, Refusal, Transfers};
 
 /// The largest text frame a client may send; larger ones close the
 /// connection with 1009.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
-/// What the WebSocket layer reads at most before giving up on a frame
-/// without a close code. Frames between this and [`MAX_TEXT_BYTES`] are read
-/// whole so the connection can end with a proper 1009.
-pub const MAX_FRAME_BYTES: usize = 256 * 1024;
+/// What the WebSocket layer reads at most: the largest file chunk. Text
+/// frames over [`MAX_TEXT_BYTES`] are read whole so the connection can end
+/// with a proper 1009.
+pub const MAX_FRAME_BYTES: usize = MAX_CHUNK_BYTES + CHUNK_HEADER_BYTES;
 /// How long a closing connection waits for the client's close reply.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// A resume further back than this is answered with a `Reset`.
@@ -39,6 +42,11 @@ const FRAMES_PER_SECOND: f64 = 20.0;
 const FRAME_BURST: f64 = 40.0;
 /// Refused frames in a row before the connection is closed (1008).
 const STRIKES: u32 = 20;
+/// File chunks per second a client may send (flow control keeps honest
+/// clients far below this; it stops a flood of tiny frames)…
+const CHUNKS_PER_SECOND: f64 = 2000.0;
+/// …with bursts up to this many.
+const CHUNK_BURST: f64 = 4000.0;
 /// Typing notices forwarded at most this often per connection.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
 
@@ -67,6 +75,7 @@ pub async fn serve(
     room: Arc<Room>,
     me: Member,
     store: Store,
+    transfers: Arc<Transfers>,
     timings: Timings,
     shutdown: CancellationToken,
 ) {
@@ -81,6 +90,7 @@ pub async fn serve(
             room: room.clone(),
             me: me.clone(),
             store,
+            transfers,
             delivered: Seq(0),
         };
         // Subscribe before announcing, so this tab sees its own join.
@@ -116,6 +126,7 @@ struct Connection {
     room: Arc<Room>,
     me: Member,
     store: Store,
+    transfers: Arc<Transfers>,
     /// The newest event this client has been sent.
     delivered: Seq,
 }
@@ -140,7 +151,8 @@ impl Connection {
         let mut last_heard = Instant::now();
         let mut ping = tokio::time::interval(timings.ping_interval);
         ping.tick().await;
-        let mut bucket = Bucket::new();
+        let mut bucket = Bucket::new(FRAMES_PER_SECOND, FRAME_BURST);
+        let mut chunk_bucket = Bucket::new(CHUNKS_PER_SECOND, CHUNK_BURST);
         let mut strikes = 0u32;
         let mut last_typing: Option<Instant> = None;
         loop {
@@ -150,11 +162,15 @@ impl Connection {
                 frame = stream.next() => {
                     let text = match frame {
                         Some(Ok(Message::Text(text))) => text,
-                        Some(Ok(Message::Binary(_))) => {
-                            if self.error(out, ErrorCode::BadFrame, "File transfer frames are not accepted yet.", None).await.is_err() {
+                        Some(Ok(Message::Binary(bytes))) => {
+                            last_heard = Instant::now();
+                            if !chunk_bucket.take() {
+                                tracing::info!("closing a connection flooding chunks");
+                                return End::Close(close_code::POLICY, "too many messages");
+                            }
+                            if self.chunk(out, bytes).await.is_err() {
                                 return End::Gone;
                             }
-                            last_heard = Instant::now();
                             continue;
                         }
                         Some(Ok(Message::Close(_))) | None => return End::Gone,
@@ -200,6 +216,21 @@ impl Connection {
                                 self.room.typing(&self.me);
                             }
                             Ok(())
+                        }
+                        Ok(ClientMsg::Offer { id, name, size, mime, sha256 }) => {
+                            self.offer(out, Offer { id, name, size, mime, sha256 }).await
+                        }
+                        Ok(ClientMsg::ResumeUpload { upload }) => {
+                            match self.transfers.resume(&self.room.code, &self.me, &upload).await {
+                                Ok(offset) => out.send(&ServerMsg::Upload { id: None, upload, offset }).await,
+                                Err(refusal) => self.refuse(out, refusal).await,
+                            }
+                        }
+                        Ok(ClientMsg::CancelUpload { upload }) => {
+                            match self.transfers.cancel(&self.room.code, &self.me, &upload).await {
+                                Ok(()) => Ok(()),
+                                Err(refusal) => self.refuse(out, refusal).await,
+                            }
                         }
                     };
                     if handled.is_err() {
@@ -289,6 +320,45 @@ impl Connection {
         }
     }
 
+    async fn offer(&mut self, out: &mut Outbox, offer: Offer) -> Result<(), ()> {
+        let id = offer.id.clone();
+        match self.transfers.offer(&self.room.code, &self.me, offer).await {
+            Ok((upload, offset)) => {
+                out.send(&ServerMsg::Upload {
+                    id: Some(id),
+                    upload,
+                    offset,
+                })
+                .await
+            }
+            // Refusals before an upload exists name the offer instead.
+            Err(refusal) if refusal.upload.is_none() => {
+                self.error(out, refusal.code, &refusal.message, Some(id))
+                    .await
+            }
+            Err(refusal) => self.refuse(out, refusal).await,
+        }
+    }
+
+    /// Stores a file chunk and acknowledges it, or says why not.
+    async fn chunk(&mut self, out: &mut Outbox, frame: axum::body::Bytes) -> Result<(), ()> {
+        match self.transfers.chunk(&self.room.code, &self.me, frame).await {
+            Ok((upload, offset)) => out.send(&ServerMsg::Received { upload, offset }).await,
+            Err(refusal) => self.refuse(out, refusal).await,
+        }
+    }
+
+    async fn refuse(&self, out: &mut Outbox, refusal: Refusal) -> Result<(), ()> {
+        out.send(&ServerMsg::Error {
+            code: refusal.code,
+            message: refusal.message,
+            id: None,
+            upload: refusal.upload,
+            expected: refusal.expected,
+        })
+        .await
+    }
+
     /// Sends everything after `after`, or a `Reset` if that is too much.
     async fn replay(&mut self, out: &mut Outbox, after: Seq) -> Result<(), ()> {
         let latest = self.room.latest().await;
@@ -342,6 +412,8 @@ impl Connection {
             code,
             message: message.to_owned(),
             id,
+            upload: None,
+            expected: None,
         })
         .await
     }
@@ -401,20 +473,24 @@ fn too_big(error: axum::Error) -> bool {
 struct Bucket {
     tokens: f64,
     at: Instant,
+    rate: f64,
+    burst: f64,
 }
 
 impl Bucket {
-    fn new() -> Self {
+    fn new(rate: f64, burst: f64) -> Self {
         Self {
-            tokens: FRAME_BURST,
+            tokens: burst,
             at: Instant::now(),
+            rate,
+            burst,
         }
     }
 
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * FRAMES_PER_SECOND)
-            .min(FRAME_BURST);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;

@@ -1,27 +1,29 @@
 //! Upload records in SQLite: which room a file was shared in, by whom, under
-//! what name and type, and (once complete) which stored object holds it.
+//! what name and type, how far its bytes got, and (once complete) which
+//! stored object holds them.
 
-use app::protocol::{RoomCode, UserId};
+use app::protocol::{FileStatus, RoomCode, SharedFile, UploadId, UserId};
+use sqlx::Row;
 
 use crate::files::is_lower_hex;
 use crate::store::{unix_millis, Store};
 
-/// A complete upload, as downloads need it.
+/// An upload's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredUpload {
-    /// The name the uploader gave (display only).
-    pub name: String,
-    /// The type the uploader declared.
-    pub mime: String,
-    /// Bytes.
-    pub size: u64,
-    /// The object holding the bytes.
-    pub sha256: String,
+pub struct UploadRow {
+    /// The room it was shared in.
+    pub room: RoomCode,
+    /// Who shared it.
+    pub uploader: UserId,
+    /// The file as the room sees it.
+    pub file: SharedFile,
+    /// The object holding the bytes, once complete.
+    pub sha256: Option<String>,
 }
 
 /// A fresh upload id: 128 random bits in hex, the file's download URL.
-pub fn new_upload_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
+pub fn new_upload_id() -> UploadId {
+    UploadId(format!("{:032x}", rand::random::<u128>()))
 }
 
 /// An upload to record: finished when `sha256` names its stored object.
@@ -31,55 +33,207 @@ pub struct NewUpload<'a> {
     pub room: &'a RoomCode,
     /// Who shared it.
     pub uploader: &'a UserId,
+    /// The uploader's id for the offer, if it came from one.
+    pub client_id: Option<&'a str>,
     /// The name they gave (display only).
     pub name: &'a str,
     /// The type they declared.
     pub mime: &'a str,
     /// Its size in bytes.
     pub size: u64,
-    /// The object holding its bytes, once they have all arrived.
+    /// The object holding its bytes, if they are all here already.
     pub sha256: Option<&'a str>,
 }
 
+const COLUMNS: &str =
+    "id, room, uploader, name, mime, size, received, status, sha256, width, height";
+
 impl Store {
-    /// Records an upload; returns its new id.
-    pub async fn insert_upload(&self, upload: NewUpload<'_>) -> Result<String, sqlx::Error> {
+    /// Records an upload, or finds the one this offer (same room, uploader
+    /// and client id) already made. Returns it and whether it is new.
+    pub async fn insert_upload(
+        &self,
+        upload: NewUpload<'_>,
+    ) -> Result<(UploadRow, bool), sqlx::Error> {
         let id = new_upload_id();
         let now = unix_millis();
-        sqlx::query(
-            "INSERT INTO uploads (id, room, uploader, name, mime, size, sha256, created_at, complete_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        let status = if upload.sha256.is_some() {
+            "complete"
+        } else {
+            "uploading"
+        };
+        let received = if upload.sha256.is_some() {
+            upload.size
+        } else {
+            0
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO uploads (id, room, uploader, client_id, name, mime, size, received,
+                                  status, sha256, created_at, complete_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (room, uploader, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
-        .bind(&id)
+        .bind(&id.0)
         .bind(upload.room.as_str())
         .bind(&upload.uploader.0)
+        .bind(upload.client_id)
         .bind(upload.name)
         .bind(upload.mime)
         .bind(upload.size as i64)
+        .bind(received as i64)
+        .bind(status)
         .bind(upload.sha256)
         .bind(now)
         .bind(upload.sha256.map(|_| now))
+        .bind(now)
         .execute(self.pool())
         .await?;
-        Ok(id)
+        let fresh = inserted.rows_affected() == 1;
+        let row = if fresh {
+            self.upload(&id).await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM uploads WHERE room = ? AND uploader = ? AND client_id = ?"
+            ))
+            .bind(upload.room.as_str())
+            .bind(&upload.uploader.0)
+            .bind(upload.client_id)
+            .try_map(|row| upload_from_row(&row))
+            .fetch_optional(self.pool())
+            .await?
+        };
+        row.map(|row| (row, fresh)).ok_or(sqlx::Error::RowNotFound)
     }
 
-    /// The upload `id` if it exists and is complete.
-    pub async fn complete_upload(&self, id: &str) -> Result<Option<StoredUpload>, sqlx::Error> {
-        if !is_lower_hex(id, 32) {
+    /// The upload `id`, in whatever state.
+    pub async fn upload(&self, id: &UploadId) -> Result<Option<UploadRow>, sqlx::Error> {
+        if !is_lower_hex(&id.0, 32) {
             return Ok(None);
         }
-        let row: Option<(String, String, i64, String)> = sqlx::query_as(
-            "SELECT name, mime, size, sha256 FROM uploads WHERE id = ? AND complete_at IS NOT NULL AND sha256 IS NOT NULL",
+        sqlx::query(&format!("SELECT {COLUMNS} FROM uploads WHERE id = ?"))
+            .bind(&id.0)
+            .try_map(|row| upload_from_row(&row))
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    /// The upload `id` if it is complete: what downloads serve.
+    pub async fn complete_upload(&self, id: &str) -> Result<Option<UploadRow>, sqlx::Error> {
+        let row = self.upload(&UploadId(id.to_owned())).await?;
+        Ok(row.filter(|r| r.file.status == FileStatus::Complete && r.sha256.is_some()))
+    }
+
+    /// Notes how many bytes of an unfinished upload are stored.
+    pub async fn set_received(&self, id: &UploadId, received: u64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE uploads SET received = ?, updated_at = ? WHERE id = ? AND status = 'uploading'",
         )
-        .bind(id)
+        .bind(received as i64)
+        .bind(unix_millis())
+        .bind(&id.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks an upload complete: its bytes are the object `sha256`.
+    pub async fn finish_upload(
+        &self,
+        id: &UploadId,
+        sha256: &str,
+        dimensions: Option<(u32, u32)>,
+    ) -> Result<(), sqlx::Error> {
+        let now = unix_millis();
+        sqlx::query(
+            "UPDATE uploads SET status = 'complete', received = size, sha256 = ?, width = ?,
+                    height = ?, complete_at = ?, updated_at = ?
+             WHERE id = ? AND status = 'uploading'",
+        )
+        .bind(sha256)
+        .bind(dimensions.map(|d| d.0))
+        .bind(dimensions.map(|d| d.1))
+        .bind(now)
+        .bind(now)
+        .bind(&id.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends an unfinished upload as cancelled or failed; `false` if it was
+    /// not unfinished.
+    pub async fn end_upload(&self, id: &UploadId, status: FileStatus) -> Result<bool, sqlx::Error> {
+        let status = match status {
+            FileStatus::Cancelled => "cancelled",
+            _ => "failed",
+        };
+        let ended = sqlx::query(
+            "UPDATE uploads SET status = ?, updated_at = ? WHERE id = ? AND status = 'uploading'",
+        )
+        .bind(status)
+        .bind(unix_millis())
+        .bind(&id.0)
+        .execute(self.pool())
+        .await?;
+        Ok(ended.rows_affected() == 1)
+    }
+
+    /// Whether content `sha256` was already shared in `room` or by `user`:
+    /// then an offer carrying the hash completes without the bytes. Only
+    /// then: a hash alone must not hand out someone else's file (people
+    /// publish hashes of files they keep private).
+    pub async fn may_reuse(
+        &self,
+        sha256: &str,
+        room: &RoomCode,
+        user: &UserId,
+    ) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM uploads WHERE sha256 = ? AND status = 'complete'
+             AND (room = ? OR uploader = ?) LIMIT 1",
+        )
+        .bind(sha256)
+        .bind(room.as_str())
+        .bind(&user.0)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(|(name, mime, size, sha256)| StoredUpload {
-            name,
-            mime,
-            size: size as u64,
-            sha256,
-        }))
+        Ok(row.is_some())
     }
+
+    /// Unfinished uploads with no bytes since `before` (ms since the epoch).
+    pub async fn stale_uploads(&self, before: i64) -> Result<Vec<UploadId>, sqlx::Error> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM uploads WHERE status = 'uploading' AND updated_at < ?")
+                .bind(before)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| UploadId(id)).collect())
+    }
+}
+
+/// Reads the [`COLUMNS`] of an upload.
+pub fn upload_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UploadRow, sqlx::Error> {
+    let room: String = row.try_get("room")?;
+    let status: String = row.try_get("status")?;
+    let width: Option<i64> = row.try_get("width")?;
+    let height: Option<i64> = row.try_get("height")?;
+    Ok(UploadRow {
+        room: RoomCode::parse(&room).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
+        uploader: UserId(row.try_get("uploader")?),
+        sha256: row.try_get("sha256")?,
+        file: SharedFile {
+            id: UploadId(row.try_get("id")?),
+            name: row.try_get("name")?,
+            size: row.try_get::<i64, _>("size")? as u64,
+            mime: row.try_get("mime")?,
+            received: row.try_get::<i64, _>("received")? as u64,
+            status: match status.as_str() {
+                "complete" => FileStatus::Complete,
+                "cancelled" => FileStatus::Cancelled,
+                "uploading" => FileStatus::Uploading,
+                _ => FileStatus::Failed,
+            },
+            dimensions: width.zip(height).map(|(w, h)| (w as u32, h as u32)),
+        },
+    })
 }

@@ -55,6 +55,7 @@ pub async fn upgrade(
         name: session.name,
     };
     let store = chatdrop.store.clone();
+    let transfers = chatdrop.transfers.clone();
     let timings = chatdrop.timings;
     let shutdown = chatdrop.shutdown.clone();
     let tracker = chatdrop.sockets.clone();
@@ -64,7 +65,9 @@ pub async fn upgrade(
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
-            tracker.track_future(socket::serve(socket, room, me, store, timings, shutdown))
+            tracker.track_future(socket::serve(
+                socket, room, me, store, transfers, timings, shutdown,
+            ))
         })
 }
 

@@ -159,14 +159,15 @@ async fn an_unfinished_upload_is_never_served() {
     let upload = server::uploads::NewUpload {
         room: &code,
         uploader: &uploader,
+        client_id: None,
         name: "big.iso",
         mime: "application/octet-stream",
         size: 1 << 30,
         sha256: None,
     };
-    let id = app.store.insert_upload(upload).await.unwrap();
+    let (row, _) = app.store.insert_upload(upload).await.unwrap();
     assert_eq!(
-        get(&app, &format!("/uploads/{id}"), &[]).await.status(),
+        get(&app, &row.file.id.href(), &[]).await.status(),
         StatusCode::NOT_FOUND
     );
 }

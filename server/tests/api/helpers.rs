@@ -127,13 +127,14 @@ impl TestApp {
         let upload = server::uploads::NewUpload {
             room: &room,
             uploader: &uploader,
+            client_id: None,
             name,
             mime,
             size: bytes.len() as u64,
             sha256: Some(&sha256),
         };
-        let id = self.store.insert_upload(upload).await.unwrap();
-        format!("/uploads/{id}")
+        let (row, _) = self.store.insert_upload(upload).await.unwrap();
+        row.file.id.href()
     }
 
     pub async fn room_count(&self) -> i64 {

@@ -6,4 +6,5 @@ mod downloads;
 mod helpers;
 mod login;
 mod rooms;
+mod uploads;
 mod ws;

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use app::protocol::{ClientMsg, ClientMsgId, Event, EventKind, Seq, ServerMsg};
+use app::protocol::{
+    Chunk, ClientMsg, ClientMsgId, ErrorCode, Event, EventKind, FileStatus, Seq, ServerMsg,
+    UploadId, CHUNK_HEADER_BYTES,
+};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -147,6 +150,125 @@ impl Ws {
                 Some(Err(_)) | None => return None,
             }
         }
+    }
+
+    /// Offers a file; `Ok((upload, offset))` or the refusal's code.
+    pub async fn offer(
+        &mut self,
+        id: &str,
+        name: &str,
+        bytes: &[u8],
+        sha256: Option<String>,
+    ) -> Result<(UploadId, u64), ErrorCode> {
+        self.offer_size(id, name, bytes.len() as u64, sha256).await
+    }
+
+    /// Offers `size` bytes called `name` (type application/octet-stream).
+    pub async fn offer_size(
+        &mut self,
+        id: &str,
+        name: &str,
+        size: u64,
+        sha256: Option<String>,
+    ) -> Result<(UploadId, u64), ErrorCode> {
+        self.send(&ClientMsg::Offer {
+            id: ClientMsgId(id.into()),
+            name: name.into(),
+            size,
+            mime: "application/octet-stream".into(),
+            sha256,
+        })
+        .await;
+        let id = ClientMsgId(id.into());
+        self.until(|m| match m {
+            ServerMsg::Upload {
+                id: Some(got),
+                upload,
+                offset,
+            } if *got == id => Some(Ok((upload.clone(), *offset))),
+            ServerMsg::Error {
+                code,
+                id: Some(got),
+                ..
+            } if *got == id => Some(Err(*code)),
+            ServerMsg::Error {
+                code,
+                upload: Some(_),
+                ..
+            } => Some(Err(*code)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Sends one chunk frame.
+    pub async fn chunk(&mut self, upload: &UploadId, offset: u64, payload: &[u8]) {
+        let mut frame = vec![0u8; CHUNK_HEADER_BYTES + payload.len()];
+        assert!(Chunk::write_header(upload, offset, &mut frame));
+        frame[CHUNK_HEADER_BYTES..].copy_from_slice(payload);
+        self.stream
+            .send(Message::binary(frame))
+            .await
+            .expect("send chunk");
+    }
+
+    /// Sends one chunk and waits for its acknowledgement (`Ok(stored)`) or
+    /// refusal (`Err(code, expected offset)`).
+    pub async fn put(
+        &mut self,
+        upload: &UploadId,
+        offset: u64,
+        payload: &[u8],
+    ) -> Result<u64, (ErrorCode, Option<u64>)> {
+        self.chunk(upload, offset, payload).await;
+        self.until(|m| match m {
+            ServerMsg::Received {
+                upload: got,
+                offset,
+            } if got == upload => Some(Ok(*offset)),
+            ServerMsg::Error { code, expected, .. } => Some(Err((*code, *expected))),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Sends `bytes[from..]` in chunks of `chunk` bytes, waiting for each
+    /// acknowledgement.
+    pub async fn send_from(&mut self, upload: &UploadId, bytes: &[u8], from: usize, chunk: usize) {
+        let mut offset = from;
+        while offset < bytes.len() {
+            let end = (offset + chunk).min(bytes.len());
+            let stored = self
+                .put(upload, offset as u64, &bytes[offset..end])
+                .await
+                .expect("chunk accepted");
+            assert_eq!(stored, end as u64);
+            offset = end;
+        }
+    }
+
+    /// Uploads `bytes` as `name` start to finish; returns the upload.
+    pub async fn upload(&mut self, id: &str, name: &str, bytes: &[u8]) -> UploadId {
+        let (upload, offset) = self
+            .offer(id, name, bytes, None)
+            .await
+            .expect("offer accepted");
+        self.send_from(&upload, bytes, offset as usize, 64 * 1024)
+            .await;
+        upload
+    }
+
+    /// Waits for upload `upload` to reach `status`.
+    pub async fn status(&mut self, upload: &UploadId, status: FileStatus) {
+        self.until(|m| match m {
+            ServerMsg::Progress {
+                upload: got,
+                status: now,
+                ..
+            } if got == upload && *now == status => Some(()),
+            _ => None,
+        })
+        .await
     }
 
     /// Protocol frames that arrive within `window`, without failing on

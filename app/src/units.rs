@@ -1,0 +1,64 @@
+//! Sizes and rates as people read them, the same on the server (error
+//! messages, rendered pages) and in the browser (live progress).
+
+/// `12 bytes`, `1.5 KB`, `4.0 GB`: binary multiples with the everyday
+/// labels (as most file managers show them).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1024 {
+        return if n == 1 {
+            "1 byte".to_owned()
+        } else {
+            format!("{n} bytes")
+        };
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `3 s`, `2 min 5 s`, `1 h 4 min`: a time left, rounded up to the second.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).ceil() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s / 60 % 60),
+    }
+}
+
+/// Whole percent of `done` out of `total` (100 for an empty total).
+pub fn percent(done: u64, total: u64) -> u8 {
+    if total == 0 {
+        return 100;
+    }
+    ((u128::from(done.min(total)) * 100 / u128::from(total)) as u8).min(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(0), "0 bytes");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(bytes(4 << 30), "4.0 GB");
+        assert_eq!(bytes(u64::MAX), "16384.0 PB");
+    }
+
+    #[test]
+    fn times_and_percents() {
+        assert_eq!(duration(0.2), "1 s");
+        assert_eq!(duration(125.0), "2 min 5 s");
+        assert_eq!(duration(3840.0), "1 h 4 min");
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(5, 0), 100);
+        assert_eq!(percent(u64::MAX, u64::MAX), 100);
+    }
+}
