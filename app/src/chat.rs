@@ -509,7 +509,9 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
         let (name, href) = (name.clone(), href.clone());
         move || match now.get().status {
             FileStatus::Complete => {
-                view! { <a class="file-name" href=href.clone()>{name.clone()}</a> }.into_any()
+                // `download` saves under the name the server sends; the
+                // router leaves such links alone.
+                view! { <a class="file-name" href=href.clone() download="" rel="external">{name.clone()}</a> }.into_any()
             }
             _ => view! { <span class="file-name">{name.clone()}</span> }.into_any(),
         }
@@ -524,7 +526,7 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
             FileStatus::Complete if previewable => {
                 let (width, height) = current.dimensions.unzip();
                 view! {
-                    <a class="preview" href=href.clone() tabindex="-1" aria-hidden="true">
+                    <a class="preview" href=href.clone() target="_blank" rel="external noopener" tabindex="-1" aria-hidden="true">
                         <img src=href.clone() alt="" loading="lazy" width=width height=height />
                     </a>
                 }

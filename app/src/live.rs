@@ -30,7 +30,9 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
         let stopped = stopped.clone();
         move || stopped.store(true, Ordering::Relaxed)
     });
-    state.hydrated.set(true);
+    // After hydration: rendering the file controls earlier would not match
+    // the server's HTML.
+    Effect::new(move |_| state.hydrated.set(true));
     crate::transfer::restore(state, code.clone());
     local_time(state);
     follow_log(state, scroller);

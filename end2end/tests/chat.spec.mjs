@@ -3,37 +3,11 @@
 // the page still shows history and sends through a plain form.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, eventually, person, roomCodeOf, serverAndBrowser } from './helpers.mjs';
+import {
+  MODES, create, eventually, join, log, say, serverAndBrowser,
+} from './helpers.mjs';
 
-/** Creates a room as `name`; returns the person and the room's code. */
-async function create(browser, server, mode, name) {
-  const p = await person(browser, server, mode);
-  await p.goto('/');
-  await p.page.getByLabel('Your name').fill(name);
-  await p.page.getByRole('button', { name: 'Create room' }).click();
-  await p.page.waitForURL(/\/room\/[A-Z0-9-]+$/);
-  await p.page.getByRole('log', { name: 'Messages' }).waitFor();
-  return { p, code: roomCodeOf(p.page) };
-}
-
-async function join(browser, server, mode, name, code) {
-  const p = await person(browser, server, mode);
-  await p.goto(`/room/${code}`);
-  await p.page.getByLabel('Your name').fill(name);
-  await p.page.getByRole('button', { name: 'Join room' }).click();
-  await p.page.getByRole('log', { name: 'Messages' }).waitFor();
-  return p;
-}
-
-const log = (p) => p.page.getByRole('log', { name: 'Messages' });
 const members = (p) => p.page.getByRole('list', { name: 'Members' });
-
-/** Sends a message with the keyboard (Enter), as people do. */
-async function say(p, text) {
-  const box = p.page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
 
 /** How many log entries contain exactly `text`. */
 async function count(p, text) {

@@ -35,11 +35,11 @@ function freePort() {
  * Starts chatdrop; `restart()` stops it gracefully and starts it again on
  * the same port and data, `stop()` ends it and removes its data.
  */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chatdrop-e2e-'));
   const url = `http://127.0.0.1:${port}`;
-  let child = await spawnServer(port, dataDir, url);
+  let child = await spawnServer(port, dataDir, url, extraArgs);
   const halt = async () => {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -49,7 +49,7 @@ export async function startServer() {
     dataDir,
     async restart() {
       await halt();
-      child = await spawnServer(port, dataDir, url);
+      child = await spawnServer(port, dataDir, url, extraArgs);
     },
     async stop() {
       await halt();
@@ -58,11 +58,11 @@ export async function startServer() {
   };
 }
 
-async function spawnServer(port, dataDir, url) {
+async function spawnServer(port, dataDir, url, extraArgs) {
   const child = spawn(
     bin,
     ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
-      '--leptos-config', path.join(root, 'Leptos.toml'), '--presence-grace-ms', '3000'],
+      '--leptos-config', path.join(root, 'Leptos.toml'), '--presence-grace-ms', '3000', ...extraArgs],
     { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let stderr = '';
@@ -96,6 +96,7 @@ export async function person(browser, server, { js }) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  if (process.env.E2E_CONSOLE) page.on('console', (m) => process.stderr.write(`[console] ${m.text()}\n`));
   page.on('dialog', (d) => { errors.push(new Error(`unexpected dialog: ${d.message()}`)); d.dismiss(); });
   return {
     page,
@@ -133,13 +134,14 @@ export function roomCodeOf(page) {
 }
 
 /**
- * Registers hooks that start a server and a browser before the suite's tests
- * and stop them after; the returned object holds both once started.
+ * Registers hooks that start a server (with `extraArgs`) and a browser before
+ * the suite's tests and stop them after; the returned object holds both once
+ * started.
  */
-export function serverAndBrowser() {
+export function serverAndBrowser(extraArgs = []) {
   const env = {};
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(extraArgs);
     env.browser = await launchBrowser();
   });
   after(async () => {
@@ -148,3 +150,33 @@ export function serverAndBrowser() {
   });
   return env;
 }
+
+/** Creates a room as `name`; returns the person and the room's code. */
+export async function create(browser, server, mode, name) {
+  const p = await person(browser, server, mode);
+  await p.goto('/');
+  await p.page.getByLabel('Your name').fill(name);
+  await p.page.getByRole('button', { name: 'Create room' }).click();
+  await p.page.waitForURL(/\/room\/[A-Z0-9-]+$/);
+  await p.page.getByRole('log', { name: 'Messages' }).waitFor();
+  return { p, code: roomCodeOf(p.page) };
+}
+
+export async function join(browser, server, mode, name, code) {
+  const p = await person(browser, server, mode);
+  await p.goto(`/room/${code}`);
+  await p.page.getByLabel('Your name').fill(name);
+  await p.page.getByRole('button', { name: 'Join room' }).click();
+  await p.page.getByRole('log', { name: 'Messages' }).waitFor();
+  return p;
+}
+
+export const log = (p) => p.page.getByRole('log', { name: 'Messages' });
+
+/** Sends a message with the keyboard (Enter), as people do. */
+export async function say(p, text) {
+  const box = p.page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+

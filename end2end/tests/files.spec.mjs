@@ -1,0 +1,160 @@
+// Sharing files between two browsers: the file input and drag-and-drop,
+// progress the whole room sees, byte-identical downloads, inline images,
+// cancelling, and an upload that survives a reload halfway through.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import {
+  MODES, create, eventually, join, log, serverAndBrowser,
+} from './helpers.mjs';
+
+const mode = MODES[0];
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** A real PNG of `width`×`height` noise pixels: incompressible, so large. */
+function png(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'ascii');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) rows.push(Buffer.from([0]), randomBytes(width * 3));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Drops a file made of `bytes` onto the chat, as a file manager would. */
+async function drop(p, name, type, bytes) {
+  const transfer = await p.page.evaluateHandle(({ b64, name: fileName, type: fileType }) => {
+    const raw = atob(b64);
+    const data = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], fileName, { type: fileType }));
+    return dt;
+  }, { b64: bytes.toString('base64'), name, type });
+  const target = p.page.locator('.chat');
+  await target.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+/** Clicks the file's link and returns the downloaded bytes. */
+async function download(p, name) {
+  const [file] = await Promise.all([
+    p.page.waitForEvent('download'),
+    log(p).getByRole('link', { name, exact: true }).click(),
+  ]);
+  return readFileSync(await file.path());
+}
+
+describe('sharing files', () => {
+  // Uploads are slowed to 4 MB/s so everyone can watch them progress.
+  const env = serverAndBrowser(['--upload-bytes-per-second', '4000000']);
+
+  it('shares by file input and by drag-and-drop, with progress, identical downloads and an inline image', async () => {
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
+
+    // Alice picks an 8 MB file with the file input.
+    const data = randomBytes(8 * 1024 * 1024);
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'measurements.bin', mimeType: 'application/octet-stream', buffer: data,
+    });
+    // She sees percent, speed and time left, and can cancel…
+    const mine = alice.page.getByRole('progressbar', { name: 'Uploading measurements.bin' });
+    await eventually(async () => {
+      assert.match(await mine.getAttribute('aria-valuetext'), /^\d+% · [\d.]+ [KMG]B\/s · .+ left$/);
+    }, 5_000);
+    await alice.page.getByRole('button', { name: 'Cancel' }).waitFor();
+    // …and Bob watches it progress, then gets the link.
+    const theirs = bob.page.getByRole('progressbar', { name: 'Uploading measurements.bin' });
+    await theirs.waitFor({ timeout: 3_000 });
+    await eventually(async () => {
+      const now = Number(await theirs.getAttribute('aria-valuenow'));
+      assert.ok(now > 0 && now < 100, `partway: ${now}`);
+    }, 5_000);
+    await log(bob).getByRole('link', { name: 'measurements.bin', exact: true }).waitFor({ timeout: 15_000 });
+    await log(bob).getByText('8.0 MB · application/octet-stream').waitFor();
+    assert.equal(sha256(await download(bob, 'measurements.bin')), sha256(data));
+
+    // Bob drops a 3 MB photo onto the room; Alice sees it inline.
+    const photo = png(1024, 1000);
+    assert.ok(photo.length > 3_000_000);
+    await drop(bob, 'photo.png', 'image/png', photo);
+    await log(alice).getByRole('link', { name: 'photo.png', exact: true }).waitFor({ timeout: 15_000 });
+    const preview = log(alice).locator('img[src^="/uploads/"]');
+    await eventually(async () => {
+      assert.equal(await preview.evaluate((img) => img.complete && img.naturalWidth), 1024);
+    });
+    assert.equal(await preview.getAttribute('width'), '1024');
+    assert.equal(await preview.getAttribute('height'), '1000');
+    assert.equal(sha256(await download(alice, 'photo.png')), sha256(photo));
+
+    await alice.close();
+    await bob.close();
+  });
+
+  it('cancels an upload for the whole room', async () => {
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'mistake.bin', mimeType: 'application/octet-stream', buffer: randomBytes(20 * 1024 * 1024),
+    });
+    await bob.page.getByRole('progressbar', { name: 'Uploading mistake.bin' }).waitFor();
+    await alice.page.getByRole('button', { name: 'Cancel' }).click();
+    await log(bob).getByText('Upload cancelled').waitFor({ timeout: 3_000 });
+    await log(alice).getByText('Upload cancelled').waitFor({ timeout: 3_000 });
+    assert.equal(await log(bob).getByRole('link', { name: 'mistake.bin' }).count(), 0);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('resumes an upload after a reload in the middle of it', async () => {
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
+    const data = randomBytes(12 * 1024 * 1024);
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'backup.tar', mimeType: 'application/x-tar', buffer: data,
+    });
+    const bar = bob.page.getByRole('progressbar', { name: 'Uploading backup.tar' });
+    await eventually(async () => {
+      const now = Number(await bar.getAttribute('aria-valuenow'));
+      assert.ok(now >= 15 && now < 70, `partway: ${now}`);
+    }, 10_000);
+
+    await alice.page.reload();
+    await alice.page.locator('html[data-hydrated]').waitFor();
+    // The upload carries on from the server's offset, without asking.
+    await log(bob).getByRole('link', { name: 'backup.tar', exact: true }).waitFor({ timeout: 20_000 });
+    assert.equal(sha256(await download(bob, 'backup.tar')), sha256(data));
+    await log(alice).getByRole('link', { name: 'backup.tar', exact: true }).waitFor();
+    await alice.close();
+    await bob.close();
+  });
+});
