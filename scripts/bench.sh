@@ -4,7 +4,7 @@
 # Prints markdown tables. Takes about ten minutes on 2 cores.
 #
 #   scripts/bench.sh            everything
-#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle)
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-all}
@@ -76,4 +76,34 @@ if [[ $only == all || $only == idle ]]; then
   start_chatdrop
   $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" idle --connections 10000 2>/dev/null
   stop "$chatdrop"
+fi
+
+if [[ $only == all || $only == upload ]]; then
+  echo; echo "## upload: 1 GiB through the room's WebSocket, against cp + sync on the same disk"
+  # Random bytes, written once and read from the page cache by every
+  # contender alike.
+  head -c 1G /dev/urandom > "$work/source.bin"
+  sync
+  started=$(date +%s.%N)
+  cp "$work/source.bin" "$work/copy.bin" && sync
+  finished=$(date +%s.%N)
+  rm -f "$work/copy.bin"
+  echo; echo "cp + sync: $(awk -v s="$started" -v f="$finished" 'BEGIN { printf "%.0f", 1073741824 / 1e6 / (f - s) }') MB/s"
+  echo; echo "### Chatdrop"; echo
+  start_chatdrop
+  $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" upload --file "$work/source.bin" --chunk-kib 64,256,1024 2>/dev/null
+  stop "$chatdrop"
+  echo; echo "### original (one base64 Socket.IO message)"; echo
+  start_flask
+  $loadgen --url http://127.0.0.1:5102 --target flask --pid "$flask" upload --file "$work/source.bin" 2>/dev/null
+  stop "$flask"
+  rm -f "$work/source.bin"
+
+  echo; echo "## upload: 4 GiB (Chatdrop only): memory stays flat whatever the size"; echo
+  head -c 4G /dev/urandom > "$work/source.bin"
+  sync
+  start_chatdrop
+  $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" upload --file "$work/source.bin" --chunk-kib 256 2>/dev/null
+  stop "$chatdrop"
+  rm -f "$work/source.bin"
 fi

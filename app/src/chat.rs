@@ -82,6 +82,8 @@ pub enum Status {
     Live,
     /// Lost; trying again.
     Reconnecting,
+    /// The device is offline: the page shows what it saved, read-only.
+    Offline,
 }
 
 /// Everything the chat shows, as signals shared by the view and the
@@ -223,6 +225,9 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
+        if state.status.get_untracked() == Status::Offline {
+            return;
+        }
         let Some(area) = textarea.get_untracked() else {
             return;
         };
@@ -278,7 +283,9 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         Status::Live => "",
         Status::Connecting => "Connecting…",
         Status::Reconnecting => "Connection lost. Reconnecting…",
+        Status::Offline => "You are offline. These are the saved messages; sending resumes when you're back online.",
     };
+    let offline = move || state.status.get() == Status::Offline;
 
     // Files: picked, dropped anywhere on the chat, or pasted.
     let dragging = RwSignal::new(false);
@@ -417,7 +424,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
-                <Show when=move || state.hydrated.get()>
+                <Show when=move || state.hydrated.get() && !offline()>
                     <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick.clone() />
                     <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
                 </Show>
@@ -432,7 +439,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                     on:input=on_input
                     on:paste=on_paste
                 ></textarea>
-                <button type="submit" class="primary">"Send"</button>
+                <button type="submit" class="primary" disabled=offline>"Send"</button>
             </form>
         </div>
     }

@@ -39,6 +39,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Chat and share files with anyone who has the room code." />
                 <link rel="stylesheet" href=css />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+                <meta name="theme-color" content="#4338ca" />
+                <script src="/pwa.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>

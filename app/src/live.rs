@@ -37,6 +37,7 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
     local_time(state);
     follow_log(state, scroller);
     track_visibility(state);
+    track_network(state);
     expire_typing(state);
     leptos::task::spawn_local(async move {
         let mut backoff = BACKOFF_MIN;
@@ -54,7 +55,11 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
             if stopped.load(Ordering::Relaxed) {
                 return;
             }
-            let _ = state.status.try_set(Status::Reconnecting);
+            let _ = state.status.try_set(if online() {
+                Status::Reconnecting
+            } else {
+                Status::Offline
+            });
             // Jitter spreads a whole room's reconnects after a restart.
             let wait = backoff / 2 + (js_sys::Math::random() * f64::from(backoff / 2)) as u32;
             gloo_timers::future::TimeoutFuture::new(wait).await;
@@ -266,6 +271,27 @@ pub fn load_older(code: RoomCode, state: ChatState, scroller: NodeRef<html::Div>
                 s.set_scroll_top(s.scroll_top() + s.scroll_height() - height_before);
             }
         });
+    });
+}
+
+/// Whether the browser thinks it has a network.
+fn online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Follows the browser's online and offline events.
+fn track_network(state: ChatState) {
+    let offline = window_event_listener_untyped("offline", move |_| {
+        let _ = state.status.try_set(Status::Offline);
+    });
+    let online = window_event_listener_untyped("online", move |_| {
+        if state.status.get_untracked() == Status::Offline {
+            let _ = state.status.try_set(Status::Reconnecting);
+        }
+    });
+    on_cleanup(move || {
+        offline.remove();
+        online.remove();
     });
 }
 

@@ -464,6 +464,16 @@ fn key_of(state: ChatState, upload: &UploadId) -> Option<ClientMsgId> {
 }
 
 fn fail(state: ChatState, key: &ClientMsgId, message: String) {
+    // The entry itself may end as just "Upload failed"; the alert keeps
+    // the reason in front of the uploader.
+    let name = state
+        .uploads
+        .with_untracked(|u| u.iter().find(|o| &o.key == key).map(|o| o.name.clone()));
+    if let Some(name) = name {
+        state
+            .alert
+            .set(Some(format!("Couldn't share {name}: {message}")));
+    }
     state.uploads.update(|uploads| {
         if let Some(o) = uploads.iter_mut().find(|o| &o.key == key) {
             o.problem = Some(message);

@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
+    /// How long a client may take to send a request's headers, in
+    /// milliseconds; slower connections are closed (slowloris).
+    #[arg(long, env = "CHATDROP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
     /// The largest file people may share, in bytes (default 4 GiB).
     #[arg(long, env = "CHATDROP_MAX_FILE_BYTES", default_value_t = app::protocol::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_bytes: u64,
@@ -90,6 +95,7 @@ impl Config {
             presence_grace_ms: 8_000,
             new_room_burst: 20,
             secure_cookies: false,
+            header_read_timeout_ms: 10_000,
             max_file_bytes: app::protocol::DEFAULT_MAX_FILE_BYTES,
             upload_bytes_per_second: 0,
             abandoned_upload_secs: 86_400,

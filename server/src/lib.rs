@@ -7,6 +7,8 @@ pub mod downloads;
 pub mod files;
 pub mod history;
 pub mod identify;
+pub mod listen;
+pub mod pwa;
 pub mod rooms;
 pub mod routes;
 pub mod sessions;
@@ -20,7 +22,6 @@ pub mod uploads;
 pub mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,6 @@ use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -65,21 +65,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (app, chatdrop) = app(&config).await?;
     let stop_sockets = chatdrop.shutdown.clone();
-    // Chat frames are small and latency-bound: without TCP_NODELAY, Nagle's
-    // algorithm holds each one until the previous is acknowledged.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(
+    listen::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        Duration::from_millis(config.header_read_timeout_ms.max(1)),
+        async move {
+            shutdown.await;
+            stop_sockets.cancel();
+        },
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        stop_sockets.cancel();
-    })
-    .await
-    .context("serving HTTP");
+    .await;
     // Sockets were told to close (1001); give them a moment to say so.
     chatdrop.sockets.close();
     if tokio::time::timeout(Duration::from_secs(5), chatdrop.sockets.wait())
@@ -89,7 +84,7 @@ pub async fn run(
         tracing::warn!("some WebSockets did not close in time");
     }
     chatdrop.store.close().await;
-    served
+    Ok(())
 }
 
 /// Opens the data dir and builds the router.
@@ -129,10 +124,17 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         sockets: TaskTracker::new(),
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
+    let leptos_options = leptos_options(&config.leptos_config)?;
+    let service_worker = pwa::worker_script(
+        Path::new(&*leptos_options.site_root),
+        &leptos_options.site_pkg_dir,
+    )
+    .into();
     let state = AppState {
-        leptos_options: leptos_options(&config.leptos_config)?,
+        leptos_options,
         chatdrop: chatdrop.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
+        service_worker,
     };
 
     let backend = state.backend();
@@ -148,6 +150,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))
         .route("/uploads/{id}", get(downloads::download))
+        .route("/sw.js", get(pwa::service_worker))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::protocol::{
-    ClientMsg, ClientMsgId, ErrorCode, Member, Seq, ServerMsg, CHUNK_HEADER_BYTES, MAX_CHUNK_BYTES,
+    ClientMsg, ClientMsgId, ErrorCode, Member, Seq, ServerMsg, UploadId, CHUNK_HEADER_BYTES,
+    MAX_CHUNK_BYTES,
 };
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
@@ -42,11 +43,14 @@ const FRAMES_PER_SECOND: f64 = 20.0;
 const FRAME_BURST: f64 = 40.0;
 /// Refused frames in a row before the connection is closed (1008).
 const STRIKES: u32 = 20;
-/// File chunks per second a client may send (flow control keeps honest
-/// clients far below this; it stops a flood of tiny frames)…
-const CHUNKS_PER_SECOND: f64 = 2000.0;
+/// Small file chunks per second a client may send: a flood of tiny frames
+/// costs a write and an acknowledgement each. Chunks of at least
+/// [`SMALL_CHUNK`] are limited by the bandwidth they use instead…
+const SMALL_CHUNKS_PER_SECOND: f64 = 2000.0;
 /// …with bursts up to this many.
-const CHUNK_BURST: f64 = 4000.0;
+const SMALL_CHUNK_BURST: f64 = 4000.0;
+/// Chunks this large or larger don't count against the small-chunk budget.
+const SMALL_CHUNK: usize = 16 * 1024 + CHUNK_HEADER_BYTES;
 /// Typing notices forwarded at most this often per connection.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
 
@@ -152,25 +156,39 @@ impl Connection {
         let mut ping = tokio::time::interval(timings.ping_interval);
         ping.tick().await;
         let mut bucket = Bucket::new(FRAMES_PER_SECOND, FRAME_BURST);
-        let mut chunk_bucket = Bucket::new(CHUNKS_PER_SECOND, CHUNK_BURST);
+        let mut chunk_bucket = Bucket::new(SMALL_CHUNKS_PER_SECOND, SMALL_CHUNK_BURST);
         let mut strikes = 0u32;
         let mut last_typing: Option<Instant> = None;
+        // The chunk being written while the next one is read: disk and hash
+        // work overlaps with the network. One at a time keeps chunks in
+        // order and acknowledgements exact.
+        let mut writing: Option<tokio::task::JoinHandle<Result<(UploadId, u64), Refusal>>> = None;
         loop {
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return End::Close(close_code::AWAY, "server restarting"),
+                written = async { writing.as_mut().expect("guarded").await }, if writing.is_some() => {
+                    writing = None;
+                    if self.written(out, written).await.is_err() {
+                        return End::Gone;
+                    }
+                }
                 frame = stream.next() => {
                     let text = match frame {
                         Some(Ok(Message::Text(text))) => text,
                         Some(Ok(Message::Binary(bytes))) => {
                             last_heard = Instant::now();
-                            if !chunk_bucket.take() {
+                            if bytes.len() < SMALL_CHUNK && !chunk_bucket.take() {
                                 tracing::info!("closing a connection flooding chunks");
                                 return End::Close(close_code::POLICY, "too many messages");
                             }
-                            if self.chunk(out, bytes).await.is_err() {
-                                return End::Gone;
+                            if let Some(previous) = writing.take() {
+                                if self.written(out, previous.await).await.is_err() {
+                                    return End::Gone;
+                                }
                             }
+                            let (transfers, room, me) = (self.transfers.clone(), self.room.code.clone(), self.me.clone());
+                            writing = Some(tokio::spawn(async move { transfers.chunk(&room, &me, bytes).await }));
                             continue;
                         }
                         Some(Ok(Message::Close(_))) | None => return End::Gone,
@@ -340,11 +358,25 @@ impl Connection {
         }
     }
 
-    /// Stores a file chunk and acknowledges it, or says why not.
-    async fn chunk(&mut self, out: &mut Outbox, frame: axum::body::Bytes) -> Result<(), ()> {
-        match self.transfers.chunk(&self.room.code, &self.me, frame).await {
-            Ok((upload, offset)) => out.send(&ServerMsg::Received { upload, offset }).await,
-            Err(refusal) => self.refuse(out, refusal).await,
+    /// Acknowledges a stored chunk, or says why it wasn't stored.
+    async fn written(
+        &mut self,
+        out: &mut Outbox,
+        result: Result<Result<(UploadId, u64), Refusal>, tokio::task::JoinError>,
+    ) -> Result<(), ()> {
+        match result {
+            Ok(Ok((upload, offset))) => out.send(&ServerMsg::Received { upload, offset }).await,
+            Ok(Err(refusal)) => self.refuse(out, refusal).await,
+            Err(error) => {
+                tracing::error!(%error, "a chunk write failed");
+                self.error(
+                    out,
+                    ErrorCode::Unavailable,
+                    "The server couldn't store that chunk; try again.",
+                    None,
+                )
+                .await
+            }
         }
     }
 

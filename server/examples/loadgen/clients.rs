@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-type Socket = WebSocketStream<TcpStream>;
+pub type Socket = WebSocketStream<TcpStream>;
 
 /// A server to load.
 pub struct Target {
@@ -30,7 +30,7 @@ pub struct Target {
 }
 
 /// A room as the target names it: a Chatdrop code or a Flask room name.
-pub struct Room(String);
+pub struct Room(pub String);
 
 impl Target {
     pub fn new(base: &str, flask: bool) -> Self {
@@ -47,6 +47,11 @@ impl Target {
             http,
             cookies: Mutex::default(),
         }
+    }
+
+    /// Whether the target is the original Flask app.
+    pub fn is_flask(&self) -> bool {
+        self.flask
     }
 
     /// Room number `n`: created on Chatdrop, named on Flask.
@@ -175,6 +180,11 @@ impl Client {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The raw socket, for scenarios that speak more than chat.
+    pub fn into_socket(self) -> Socket {
+        self.socket
     }
 
     pub fn split(self) -> (Writer, Reader) {

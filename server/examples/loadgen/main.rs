@@ -6,6 +6,7 @@
 
 mod clients;
 mod stats;
+mod upload;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -64,6 +65,20 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
     },
+    /// Uploads a file through the room's WebSocket (Chatdrop: chunked;
+    /// Flask: one base64 message, as the original app did) and reports
+    /// payload throughput, server CPU and server memory growth.
+    Upload {
+        /// The file to upload.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Chunk sizes to try in turn, in KiB (Chatdrop only).
+        #[arg(long, value_delimiter = ',', default_value = "256")]
+        chunk_kib: Vec<usize>,
+        /// Bytes in flight before waiting for acknowledgements, in KiB.
+        #[arg(long, default_value_t = 4096)]
+        window_kib: usize,
+    },
 }
 
 #[tokio::main]
@@ -79,6 +94,11 @@ async fn main() -> anyhow::Result<()> {
         } => fanout(&target, cli.pid, rooms, clients, &rates, secs).await,
         Scenario::Latency { count } => latency(&target, count).await,
         Scenario::Idle { connections } => idle(&target, cli.pid, connections).await,
+        Scenario::Upload {
+            file,
+            chunk_kib,
+            window_kib,
+        } => upload::run(&target, cli.pid, &file, &chunk_kib, window_kib * 1024).await,
     }
 }
 

@@ -665,3 +665,15 @@ fn received(m: &ServerMsg) -> Option<u64> {
         _ => None,
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_tiny_chunks_is_closed_with_1008() {
+    let app = TestApp::spawn().await;
+    let (_alice, mut a, _bob, _b) = pair(&app).await;
+    let (upload, _) = a.offer_size("f", "f.bin", 1 << 20, None).await.unwrap();
+    // One byte per frame, as fast as possible, without waiting for acks.
+    for offset in 0..6000u64 {
+        a.chunk(&upload, offset, b"x").await;
+    }
+    assert_eq!(a.closed().await, Some(1008));
+}
