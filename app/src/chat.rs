@@ -390,7 +390,10 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                 <Show when=move || state.events.with(Vec::is_empty) && state.pending.with(Vec::is_empty)>
                     <p class="empty">"No messages yet. Say hello!"</p>
                 </Show>
-                <ol role="log" aria-label="Messages" class="log">
+                // The live region wraps the list: `log` is not a role an
+                // `<ol>` may take, and the entries stay list items.
+                <div role="log" aria-label="Messages">
+                <ol class="log">
                     <For each=move || state.events.get() key=|event| event.seq let(event)>
                         <Entry event me=me_id.clone() state />
                     </For>
@@ -418,6 +421,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
                         </li>
                     </For>
                 </ol>
+                </div>
             </div>
             <p class="drop-hint" aria-hidden="true">"Drop files to share them with the room"</p>
             <p class="typing" aria-live="polite">{typing_line}</p>

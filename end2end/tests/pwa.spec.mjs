@@ -2,8 +2,11 @@
 // worker, readable offline; and accessible (axe-core finds nothing).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
 import {
   MODES, create, eventually, log, say, serverAndBrowser,
 } from './helpers.mjs';
@@ -22,16 +25,33 @@ describe('installable, offline-capable and accessible', () => {
   const env = serverAndBrowser();
 
   it('has a manifest Chromium accepts for installation', async () => {
-    const { p } = await create(env.browser, env.server, mode, 'Alice');
-    const manifest = await p.page.request.get('/manifest.webmanifest');
-    assert.equal(manifest.status(), 200);
-    assert.match(manifest.headers()['content-type'], /^application\/manifest\+json/);
-    const cdp = await p.context.newCDPSession(p.page);
-    await eventually(async () => {
-      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-      assert.deepEqual(installabilityErrors, []);
-    }, 10_000);
-    await p.close();
+    // Installation needs a real profile: incognito contexts can't install.
+    const profile = mkdtempSync(path.join(tmpdir(), 'chatdrop-profile-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      baseURL: env.server.url,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = context.pages()[0] ?? await context.newPage();
+      await page.goto('/');
+      await page.locator('html[data-hydrated]').waitFor();
+      const manifest = await page.request.get('/manifest.webmanifest');
+      assert.equal(manifest.status(), 200);
+      assert.match(manifest.headers()['content-type'], /^application\/manifest\+json/);
+      for (const icon of ['/icons/icon-192.png', '/icons/icon-512.png', '/icons/maskable-512.png']) {
+        assert.equal((await page.request.get(icon)).headers()['content-type'], 'image/png', icon);
+      }
+      const cdp = await context.newCDPSession(page);
+      await eventually(async () => {
+        const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+        assert.deepEqual(installabilityErrors, []);
+      }, 10_000);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   it('is controlled by its service worker after a reload and shows the saved room offline', async () => {
