@@ -302,21 +302,29 @@ impl Transfers {
         let full_at = self.limits.disk_full_after;
         let received = state.received;
         let started = Instant::now();
-        let written = tokio::task::spawn_blocking(move || {
-            let mut writer = writer;
-            let payload = &frame[app::protocol::CHUNK_HEADER_BYTES..];
+        // Writing and hashing run side by side on two blocking threads:
+        // hashing is the larger cost, and the disk needn't wait for it.
+        let Writer { mut file, mut hasher } = writer;
+        let payload = frame.slice(app::protocol::CHUNK_HEADER_BYTES..);
+        let to_hash = payload.clone();
+        let write = tokio::task::spawn_blocking(move || {
             let result = if full_at.is_some_and(|limit| received + len > limit) {
                 Err(std::io::Error::from(ErrorKind::StorageFull))
             } else {
-                writer.file.write_all(payload)
+                file.write_all(&payload)
             };
-            if result.is_ok() {
-                writer.hasher.update(payload);
-            }
-            (writer, result)
-        })
-        .await;
-        let (writer, result) = written.map_err(|_| Refusal::unavailable())?;
+            (file, result)
+        });
+        let hash = tokio::task::spawn_blocking(move || {
+            hasher.update(&to_hash);
+            hasher
+        });
+        let (written, hashed) = tokio::join!(write, hash);
+        let ((file, result), hasher) = written
+            .ok()
+            .zip(hashed.ok())
+            .ok_or_else(Refusal::unavailable)?;
+        let writer = Writer { file, hasher };
         if let Err(error) = result {
             drop(writer);
             let disk_full = error.kind() == ErrorKind::StorageFull;
