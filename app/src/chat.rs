@@ -279,11 +279,13 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         }
     };
 
-    let status_line = move || match state.status.get() {
+    let status_line = move || {
+        match state.status.get() {
         Status::Live => "",
         Status::Connecting => "Connecting…",
         Status::Reconnecting => "Connection lost. Reconnecting…",
         Status::Offline => "You are offline. These are the saved messages; sending resumes when you're back online.",
+    }
     };
     let offline = move || state.status.get() == Status::Offline;
 

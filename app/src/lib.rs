@@ -9,6 +9,8 @@ pub mod error;
 mod live;
 pub mod login;
 pub mod model;
+#[cfg(feature = "hydrate")]
+mod notify;
 pub mod protocol;
 pub mod room;
 pub mod time;

@@ -46,7 +46,7 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
                 return;
             }
             if let Ok(socket) = WebSocket::open(&socket_url(&code)) {
-                match session(socket, &me, state, &stopped).await {
+                match session(socket, &code, &me, state, &stopped).await {
                     Outcome::Stop => return,
                     Outcome::WasLive => backoff = BACKOFF_MIN,
                     Outcome::Failed => {}
@@ -79,6 +79,7 @@ enum Outcome {
 
 async fn session(
     socket: WebSocket,
+    code: &RoomCode,
     me: &Member,
     state: ChatState,
     stopped: &AtomicBool,
@@ -115,7 +116,7 @@ async fn session(
                     let _ = state.status.try_set(Status::Live);
                 }
                 if let Ok(msg) = serde_json::from_str::<ServerMsg>(&frame) {
-                    apply(msg, me, state);
+                    apply(msg, code, me, state);
                 }
             }
             Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
@@ -168,7 +169,7 @@ fn text(msg: &ClientMsg) -> Message {
 }
 
 /// Applies one server frame to the view's state.
-fn apply(msg: ServerMsg, me: &Member, state: ChatState) {
+fn apply(msg: ServerMsg, room: &RoomCode, me: &Member, state: ChatState) {
     if crate::transfer::on_message(state, &msg) {
         return;
     }
@@ -184,11 +185,12 @@ fn apply(msg: ServerMsg, me: &Member, state: ChatState) {
             {
                 state.unread.update(|n| *n += 1);
             }
-            if let EventKind::Message { client_id, .. } = &event.kind {
+            if let EventKind::Message { client_id, text } = &event.kind {
                 if event.who.user == me.user {
                     state.pending.update(|p| p.retain(|p| &p.id != client_id));
                 } else if document().hidden() {
                     state.unread.update(|n| *n += 1);
+                    crate::notify::message(&room.to_string(), event.who.name.as_str(), text);
                 }
                 state
                     .typing

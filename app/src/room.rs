@@ -221,6 +221,23 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
         });
     };
 
+    // Notifications need the browser: the control appears once hydrated
+    // (and only where the browser supports them).
+    let notify_on = RwSignal::new(false);
+    let notify_problem = RwSignal::new(None::<&'static str>);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if crate::notify::supported() {
+            notify_on.set(crate::notify::enabled());
+            hydrated.set(true);
+        }
+    });
+    let toggle_notify = move |_| {
+        #[cfg(feature = "hydrate")]
+        crate::notify::toggle(notify_on, notify_problem);
+    };
+
     let title_code = code.clone();
     let title = move || match unread.get() {
         0 => format!("Room {title_code} · Chatdrop"),
@@ -251,6 +268,16 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
                         <button type="button" on:click=copy>"Copy invite link"</button>
                         <p role="status" class="hint">{move || copied.get()}</p>
                     </div>
+                    <Show when=move || hydrated.get()>
+                        <div class="card notifications">
+                            <h2>"Notifications"</h2>
+                            <p>"A system notification for each new message while this tab is in the background."</p>
+                            <button type="button" aria-pressed=move || notify_on.get().to_string() on:click=toggle_notify>
+                                "Notify me of new messages"
+                            </button>
+                            <p role="status" class="hint">{move || notify_problem.get()}</p>
+                        </div>
+                    </Show>
                 </aside>
             </div>
         </section>

@@ -14,6 +14,13 @@ async function count(p, text) {
   return log(p).getByText(text, { exact: true }).count();
 }
 
+/** Headless Chromium has no background tabs: pretend this one is hidden. */
+const setHidden = (p, hidden) => p.page.evaluate((h) => {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+}, hidden);
+
 describe('chat with JavaScript', () => {
   const mode = MODES[0];
   const env = serverAndBrowser();
@@ -81,17 +88,47 @@ describe('chat with JavaScript', () => {
   it('counts unread messages in the title while the tab is hidden', async () => {
     const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
     const bob = await join(env.browser, env.server, mode, 'Bob', code);
-    const setHidden = (p, hidden) => p.page.evaluate((h) => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
-      document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-    }, hidden);
     await setHidden(bob, true);
     await say(alice, 'one');
     await say(alice, 'two');
     await eventually(async () => assert.match(await bob.page.title(), /^\(2\) Room /));
     await setHidden(bob, false);
     await eventually(async () => assert.match(await bob.page.title(), /^Room /));
+    await alice.close();
+    await bob.close();
+  });
+
+  it('notifies of messages while the tab is hidden, only once turned on', async () => {
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
+    // Record notifications instead of showing them; permission is granted
+    // when asked.
+    await bob.context.addInitScript(() => {
+      window.shown = [];
+      window.Notification = class {
+        static permission = 'default';
+        static async requestPermission() { this.permission = 'granted'; return 'granted'; }
+        constructor(title, options) { window.shown.push({ title, body: options?.body }); }
+      };
+    });
+    await bob.page.reload();
+    await bob.page.locator('html[data-hydrated]').waitFor();
+    const toggle = bob.page.getByRole('button', { name: 'Notify me of new messages' });
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off by default');
+    await setHidden(bob, true);
+    await say(alice, 'before turning them on');
+    await log(bob).getByText('before turning them on').waitFor();
+    await setHidden(bob, false);
+    await toggle.click();
+    await eventually(async () => assert.equal(await toggle.getAttribute('aria-pressed'), 'true'));
+    await say(alice, 'while Bob looks');
+    await log(bob).getByText('while Bob looks').waitFor();
+    await setHidden(bob, true);
+    await say(alice, 'while Bob is away');
+    await eventually(async () => assert.deepEqual(
+      await bob.page.evaluate(() => window.shown),
+      [{ title: 'Alice', body: 'while Bob is away' }],
+    ));
     await alice.close();
     await bob.close();
   });

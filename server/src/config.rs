@@ -57,7 +57,11 @@ pub struct Config {
 
     /// How long a client may take to send a request's headers, in
     /// milliseconds; slower connections are closed (slowloris).
-    #[arg(long, env = "CHATDROP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "CHATDROP_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub header_read_timeout_ms: u64,
 
     /// The largest file people may share, in bytes (default 4 GiB).

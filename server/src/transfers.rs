@@ -304,7 +304,10 @@ impl Transfers {
         let started = Instant::now();
         // Writing and hashing run side by side on two blocking threads:
         // hashing is the larger cost, and the disk needn't wait for it.
-        let Writer { mut file, mut hasher } = writer;
+        let Writer {
+            mut file,
+            mut hasher,
+        } = writer;
         let payload = frame.slice(app::protocol::CHUNK_HEADER_BYTES..);
         let to_hash = payload.clone();
         let write = tokio::task::spawn_blocking(move || {

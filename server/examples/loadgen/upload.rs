@@ -36,7 +36,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let size = tokio::fs::metadata(file).await?.len();
     let gib = size as f64 / f64::from(1u32 << 30);
-    println!("| upload path | chunk | payload MB/s | server CPU-s per GB | server peak RSS growth |");
+    println!(
+        "| upload path | chunk | payload MB/s | server CPU-s per GB | server peak RSS growth |"
+    );
     println!("|---|---|---|---|---|");
     let runs: Vec<Option<usize>> = if target.is_flask() {
         vec![None]
@@ -117,7 +119,10 @@ async fn chatdrop(
     sink.send(Message::text(serde_json::to_string(&offer)?))
         .await?;
     let upload = loop {
-        let frame = stream.next().await.context("closed before the offer's answer")??;
+        let frame = stream
+            .next()
+            .await
+            .context("closed before the offer's answer")??;
         if let Message::Text(text) = frame {
             if let Ok(ServerMsg::Upload { upload, .. }) = serde_json::from_str(&text) {
                 break upload;
@@ -133,7 +138,9 @@ async fn chatdrop(
             while let Some(Ok(frame)) = stream.next().await {
                 let Message::Text(text) = frame else { continue };
                 match serde_json::from_str::<ServerMsg>(&text) {
-                    Ok(ServerMsg::Received { offset, .. }) => acked.store(offset, Ordering::Release),
+                    Ok(ServerMsg::Received { offset, .. }) => {
+                        acked.store(offset, Ordering::Release)
+                    }
                     Ok(ServerMsg::Progress {
                         upload: done,
                         status: FileStatus::Complete,
@@ -175,7 +182,9 @@ async fn flask(client: Client, room: &str, path: &Path) -> anyhow::Result<()> {
     drop(data);
     sink.send(Message::text(format!("42{event}"))).await?;
     while let Some(frame) = stream.next().await {
-        let Message::Text(text) = frame? else { continue };
+        let Message::Text(text) = frame? else {
+            continue;
+        };
         if text.as_str() == "2" {
             sink.send(Message::text("3")).await?;
         } else if text.starts_with("42[\"file\"") {

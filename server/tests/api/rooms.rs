@@ -197,7 +197,9 @@ async fn a_client_sending_headers_too_slowly_is_disconnected() {
     let app = TestApp::spawn_with(|c| c.header_read_timeout_ms = 300).await;
     let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     // Half a request, then silence (slowloris).
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     let read = tokio::time::timeout(
         std::time::Duration::from_secs(5),
