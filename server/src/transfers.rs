@@ -186,7 +186,7 @@ impl Transfers {
                 .store
                 .may_reuse(sha, room, &me.user)
                 .await
-                .map_err(|e| storage(e))?
+                .map_err(storage)?
                 .then_some(sha),
             _ => None,
         };
