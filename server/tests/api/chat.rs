@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Seq, ServerMsg};
 use reqwest::StatusCode;
 
-use crate::helpers::{http, sign_in, TestApp};
+use crate::helpers::{free_port, http, sign_in, start_binary, TestApp};
 use crate::ws::Ws;
 
 /// Grace and ping timings short enough for tests.
@@ -550,21 +550,8 @@ async fn a_client_that_stops_reading_is_reset_or_dropped_and_others_get_everythi
 #[tokio::test]
 async fn an_acknowledged_message_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let start = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--leptos-config")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
-            .env("RUST_LOG", "error")
-            .spawn()
-            .expect("start chatdrop")
-    };
+    let port = free_port();
+    let start = || start_binary(dir.path(), port);
     let mut child = start();
     let app = TestApp::external(port).await;
     let alice = sign_in(&app, "Alice", None).await;

@@ -142,6 +142,26 @@ impl TestApp {
     }
 }
 
+/// The real `chatdrop` binary as a child process on `port` with data in
+/// `dir`, for tests that kill it with SIGKILL.
+pub fn start_binary(dir: &std::path::Path, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--leptos-config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
+        .env("RUST_LOG", "error")
+        .spawn()
+        .expect("start chatdrop")
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

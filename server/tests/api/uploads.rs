@@ -7,7 +7,7 @@ use app::protocol::{ClientMsg, ErrorCode, EventKind, FileStatus, ServerMsg, Shar
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{sign_in, Member, TestApp};
+use crate::helpers::{free_port, sign_in, start_binary, Member, TestApp};
 use crate::ws::Ws;
 
 /// Deterministic bytes that don't compress or repeat (xorshift).
@@ -32,6 +32,11 @@ fn sha(bytes: &[u8]) -> String {
 
 async fn download(app: &TestApp, upload: &UploadId) -> reqwest::Response {
     reqwest::get(app.url(&upload.href())).await.unwrap()
+}
+
+/// The bytes `/uploads/{upload}` serves.
+async fn downloaded(app: &TestApp, upload: &UploadId) -> Vec<u8> {
+    download(app, upload).await.bytes().await.unwrap().to_vec()
 }
 
 /// Alice and Bob in one room, both connected.
@@ -168,15 +173,7 @@ async fn the_size_limit_is_checked_on_the_offer_and_on_the_bytes() {
     );
     assert_eq!(a.put(&upload, 600, &bytes[600..]).await, Ok(1000));
     a.status(&upload, FileStatus::Complete).await;
-    assert_eq!(
-        download(&app, &upload)
-            .await
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
-        bytes
-    );
+    assert_eq!(downloaded(&app, &upload).await, bytes);
 }
 
 #[tokio::test]
@@ -218,23 +215,15 @@ async fn nobody_else_can_touch_an_upload_and_bad_frames_are_refused() {
         b.put(&upload, 100, &noise(100, 8)).await,
         Err((ErrorCode::UnknownUpload, None))
     );
-    b.send(&ClientMsg::ResumeUpload {
-        upload: upload.clone(),
-    })
-    .await;
+    assert_eq!(
+        b.resume_upload(&upload).await,
+        Err(ErrorCode::UnknownUpload)
+    );
     b.send(&ClientMsg::CancelUpload {
         upload: upload.clone(),
     })
     .await;
-    for _ in 0..2 {
-        let code = b
-            .until(|m| match m {
-                ServerMsg::Error { code, .. } => Some(*code),
-                _ => None,
-            })
-            .await;
-        assert_eq!(code, ErrorCode::UnknownUpload);
-    }
+    assert_eq!(b.error_code().await, ErrorCode::UnknownUpload);
     // An id nobody made, and a frame too short to have a header.
     let made_up = UploadId("00000000000000000000000000000001".into());
     assert_eq!(
@@ -247,38 +236,21 @@ async fn nobody_else_can_touch_an_upload_and_bad_frames_are_refused() {
         ]))
         .await
         .unwrap();
-    let code = b
-        .until(|m| match m {
-            ServerMsg::Error { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
+    let code = b.error_code().await;
     assert_eq!(code, ErrorCode::BadFrame);
     // The connection is still fine, and so is Alice's upload.
     b.say("still-here", "chat still works").await;
     b.ack().await;
     a.send_from(&upload, &bytes, 100, 64).await;
     a.status(&upload, FileStatus::Complete).await;
-    assert_eq!(
-        download(&app, &upload)
-            .await
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
-        bytes
-    );
+    assert_eq!(downloaded(&app, &upload).await, bytes);
     // Someone from another room can't see it in their socket either.
     let carol = sign_in(&app, "Carol", None).await;
     let mut c = Ws::join(&app, &carol, 0).await;
-    c.send(&ClientMsg::ResumeUpload { upload }).await;
-    let code = c
-        .until(|m| match m {
-            ServerMsg::Error { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
-    assert_eq!(code, ErrorCode::UnknownUpload);
+    assert_eq!(
+        c.resume_upload(&upload).await,
+        Err(ErrorCode::UnknownUpload)
+    );
     drop(bob);
 }
 
@@ -356,16 +328,7 @@ async fn a_dropped_connection_never_serves_the_partial_file_and_resume_continues
     );
 
     let mut a = Ws::join(&app, &alice, 0).await;
-    a.send(&ClientMsg::ResumeUpload {
-        upload: upload.clone(),
-    })
-    .await;
-    let offset = a
-        .until(|m| match m {
-            ServerMsg::Upload { offset, .. } => Some(*offset),
-            _ => None,
-        })
-        .await;
+    let offset = a.resume_upload(&upload).await.unwrap();
     assert_eq!(offset, 400_000);
     // Offering it again under the same id finds the same upload.
     assert_eq!(
@@ -486,14 +449,10 @@ async fn abandoned_uploads_are_swept() {
     b.status(&upload, FileStatus::Failed).await;
     assert!(files_under(&app.config.data_dir.join("uploads/partial")).is_empty());
     let mut a = Ws::join(&app, &alice, 0).await;
-    a.send(&ClientMsg::ResumeUpload { upload }).await;
-    let code = a
-        .until(|m| match m {
-            ServerMsg::Error { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
-    assert_eq!(code, ErrorCode::UnknownUpload);
+    assert_eq!(
+        a.resume_upload(&upload).await,
+        Err(ErrorCode::UnknownUpload)
+    );
 }
 
 #[tokio::test]
@@ -553,21 +512,8 @@ async fn kill_9_mid_upload_then_restart_resumes_to_the_same_sha256() {
     const SIZE: usize = 500 * 1024 * 1024;
     const CHUNK: usize = 1024 * 1024;
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let start = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--leptos-config")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
-            .env("RUST_LOG", "error")
-            .spawn()
-            .expect("start chatdrop")
-    };
+    let port = free_port();
+    let start = || start_binary(dir.path(), port);
     // 500 MiB made and hashed chunk by chunk: one block of noise, stamped
     // with its index so no two chunks are alike.
     let block = noise(CHUNK, 42);
@@ -609,16 +555,7 @@ async fn kill_9_mid_upload_then_restart_resumes_to_the_same_sha256() {
     let mut child = start();
     let app = TestApp::external(port).await;
     let mut a = Ws::join(&app, &alice, 0).await;
-    a.send(&ClientMsg::ResumeUpload {
-        upload: upload.clone(),
-    })
-    .await;
-    let offset = a
-        .until(|m| match m {
-            ServerMsg::Upload { offset, .. } => Some(*offset),
-            _ => None,
-        })
-        .await;
+    let offset = a.resume_upload(&upload).await.unwrap();
     assert!(
         offset >= acked,
         "at least everything acknowledged: {offset} < {acked}"
@@ -670,10 +607,12 @@ fn received(m: &ServerMsg) -> Option<u64> {
 async fn a_flood_of_tiny_chunks_is_closed_with_1008() {
     let app = TestApp::spawn().await;
     let (_alice, mut a, _bob, _b) = pair(&app).await;
-    let (upload, _) = a.offer_size("f", "f.bin", 1 << 20, None).await.unwrap();
-    // One byte per frame, as fast as possible, without waiting for acks.
-    for offset in 0..6000u64 {
-        a.chunk(&upload, offset, b"x").await;
+    // Tiny binary frames as fast as possible, without reading the refusals.
+    for _ in 0..20_000 {
+        let frame = tokio_tungstenite::tungstenite::Message::binary(vec![0u8; 3]);
+        if a.stream.send(frame).await.is_err() {
+            break;
+        }
     }
     assert_eq!(a.closed().await, Some(1008));
 }

@@ -258,6 +258,30 @@ impl Ws {
         upload
     }
 
+    /// Asks to continue `upload`; the offset the server answers with, or the
+    /// refusal's code.
+    pub async fn resume_upload(&mut self, upload: &UploadId) -> Result<u64, ErrorCode> {
+        self.send(&ClientMsg::ResumeUpload {
+            upload: upload.clone(),
+        })
+        .await;
+        self.until(|m| match m {
+            ServerMsg::Upload { offset, .. } => Some(Ok(*offset)),
+            ServerMsg::Error { code, .. } => Some(Err(*code)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The code of the next error frame.
+    pub async fn error_code(&mut self) -> ErrorCode {
+        self.until(|m| match m {
+            ServerMsg::Error { code, .. } => Some(*code),
+            _ => None,
+        })
+        .await
+    }
+
     /// Waits for upload `upload` to reach `status`.
     pub async fn status(&mut self, upload: &UploadId, status: FileStatus) {
         self.until(|m| match m {
