@@ -75,6 +75,12 @@ fn set_security_policy() {
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    // Pages carry the session's view and a fresh nonce: never reuse one
+    // from an HTTP cache (the service worker keeps its own offline copy).
+    response.insert_header(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache, private"),
+    );
 }
 
 /// The whole app: the login page at `/` and a room at `/room/{code}`.

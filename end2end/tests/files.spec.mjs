@@ -120,6 +120,22 @@ describe('sharing files', () => {
     await bob.close();
   });
 
+  it('attaches a file from the keyboard', async () => {
+    const { p: alice } = await create(env.browser, env.server, mode, 'Alice');
+    // Tab from the message box backwards lands on "Attach file"; Enter opens the picker.
+    await alice.page.getByLabel('Attach file').waitFor({ state: 'attached' });
+    await alice.page.getByRole('textbox', { name: 'Message' }).focus();
+    await alice.page.keyboard.press('Shift+Tab');
+    assert.equal(await alice.page.evaluate(() => document.activeElement?.labels?.[0]?.textContent), 'Attach file');
+    const [chooser] = await Promise.all([
+      alice.page.waitForEvent('filechooser'),
+      alice.page.keyboard.press('Enter'),
+    ]);
+    await chooser.setFiles({ name: 'typed.txt', mimeType: 'text/plain', buffer: Buffer.from('from the keyboard') });
+    await log(alice).getByRole('link', { name: 'typed.txt', exact: true }).waitFor({ timeout: 10_000 });
+    await alice.close();
+  });
+
   it('cancels an upload for the whole room', async () => {
     const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
     const bob = await join(env.browser, env.server, mode, 'Bob', code);

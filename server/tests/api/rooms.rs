@@ -155,6 +155,7 @@ async fn pages_carry_security_headers() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    assert_eq!(response.headers()["cache-control"], "no-cache, private");
 }
 
 #[tokio::test]
