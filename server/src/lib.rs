@@ -1,6 +1,7 @@
 //! Chatdrop's server: configuration, storage, sessions and the HTTP surface.
 //! `main.rs` only parses flags and calls [`run`]; tests call [`run`] on port 0.
 
+pub mod assets;
 pub mod backend;
 pub mod config;
 pub mod downloads;
@@ -22,7 +23,7 @@ pub mod uploads;
 pub mod ws;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,7 @@ pub use config::Config;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::assets::Bundle;
 use crate::backend::Chatdrop;
 use crate::files::FileStore;
 use crate::rooms::Hub;
@@ -124,16 +126,18 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         sockets: TaskTracker::new(),
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
-    let leptos_options = leptos_options(&config.leptos_config)?;
-    let service_worker = pwa::worker_script(
-        Path::new(&*leptos_options.site_root),
-        &leptos_options.site_pkg_dir,
-    )
-    .into();
+    let mut leptos_options = leptos_options(&config.leptos_config)?;
+    let site_root = PathBuf::from(&*leptos_options.site_root);
+    let bundle = Bundle::scan(&site_root, &leptos_options.site_pkg_dir, &config.data_dir);
+    bundle.precompress();
+    // Pages link the bundle under its versioned path.
+    leptos_options.site_pkg_dir = bundle.prefix.clone().into();
+    let service_worker = pwa::worker_script(&site_root, &bundle).into();
     let state = AppState {
         leptos_options,
         chatdrop: chatdrop.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
+        bundle: Arc::new(bundle),
         service_worker,
     };
 
@@ -151,6 +155,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route("/leave", post(routes::post_leave))
         .route("/uploads/{id}", get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))
+        .route("/pkg/{version}/{file}", get(assets::serve))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

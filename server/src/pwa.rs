@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use sha2::{Digest, Sha256};
 
+use crate::assets::Bundle;
 use crate::files::hex;
 use crate::state::AppState;
 
@@ -27,34 +28,18 @@ const SHELL: &[&str] = &[
     "/icons/maskable-512.png",
 ];
 
-/// The worker's script for the site under `site_root`.
-pub fn worker_script(site_root: &Path, pkg_dir: &str) -> String {
-    let mut assets: Vec<(String, Vec<u8>)> = std::fs::read_dir(site_root.join(pkg_dir))
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|entry| {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    // Type declarations are for editors, not browsers.
-                    let wanted = [".js", ".wasm", ".css"].iter().any(|e| name.ends_with(e));
-                    let bytes = std::fs::read(entry.path()).ok()?;
-                    wanted.then(|| (format!("/{pkg_dir}/{name}"), bytes))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+/// The worker's script for the site under `site_root` and this bundle.
+pub fn worker_script(site_root: &Path, bundle: &Bundle) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(bundle.version.as_bytes());
     for path in SHELL {
         let bytes = std::fs::read(site_root.join(path.trim_start_matches('/'))).unwrap_or_default();
-        assets.push(((*path).to_owned(), bytes));
-    }
-    assets.sort();
-    let mut hasher = Sha256::new();
-    for (path, bytes) in &assets {
         hasher.update(path.as_bytes());
-        hasher.update(Sha256::digest(bytes));
+        hasher.update(Sha256::digest(&bytes));
     }
     let version = hex(&hasher.finalize()[..8]);
-    let urls: Vec<&str> = assets.iter().map(|(path, _)| path.as_str()).collect();
+    let mut urls = bundle.urls();
+    urls.extend(SHELL.iter().map(|p| (*p).to_owned()));
     TEMPLATE.replace("__VERSION__", &version).replace(
         "__ASSETS__",
         &serde_json::to_string(&urls).unwrap_or_else(|_| "[]".into()),

@@ -212,3 +212,57 @@ async fn a_client_sending_headers_too_slowly_is_disconnected() {
     let response = reqwest::get(app.url("/")).await.unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_bundle_is_versioned_compressed_and_cached_for_a_year() {
+    let app = TestApp::spawn().await;
+    let html = app.person().get("/").await.text().await.unwrap();
+    let css = html
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|href| href.starts_with("/pkg/") && href.ends_with(".css"))
+        .expect("a versioned stylesheet link")
+        .to_owned();
+    let parts: Vec<&str> = css.split('/').collect();
+    assert_eq!(parts.len(), 4, "/pkg/<version>/<file>: {css}");
+    let client = reqwest::Client::new();
+    // Compression happens once per build, in the background.
+    let mut encoding = String::new();
+    for _ in 0..300 {
+        let response = client
+            .get(app.url(&css))
+            .header("accept-encoding", "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        if encoding == "br" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(encoding, "br");
+    let gzip = client
+        .get(app.url(&css))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    // Another version, or anything but the bundle's files, is not there.
+    let stale = css.replace(parts[2], "000000000000");
+    let other = format!("/pkg/{}/..%2fCargo.toml", parts[2]);
+    for path in [stale.as_str(), other.as_str()] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
+    }
+}
