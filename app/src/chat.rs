@@ -695,7 +695,7 @@ pub fn Members(me: Member, members: RwSignal<Vec<Member>>) -> impl IntoView {
 }
 
 /// A fresh id for a message: time and randomness, unique enough per sender.
-fn new_client_id() -> ClientMsgId {
+pub(crate) fn new_client_id() -> ClientMsgId {
     let now = js_sys::Date::now() as u64;
     let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     ClientMsgId(format!("{now:x}-{random:x}"))

@@ -312,8 +312,8 @@ pub struct SharedFile {
 }
 
 impl SharedFile {
-    /// Whether browsers may show it inline: raster images only. The same
-    /// list decides what `/uploads/` serves inline.
+    /// Whether it gets an inline preview (and its pixel size read): raster
+    /// images only. `/uploads/` serves these inline, with audio and video.
     pub fn is_previewable_image(&self) -> bool {
         matches!(
             self.mime.as_str(),

@@ -532,10 +532,9 @@ fn persist(state: ChatState, key: &ClientMsgId) {
     });
 }
 
+/// An offer's id: a message id, marked as a file's.
 fn new_key() -> ClientMsgId {
-    let now = js_sys::Date::now() as u64;
-    let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-    ClientMsgId(format!("f-{now:x}-{random:x}"))
+    ClientMsgId(format!("f-{}", crate::chat::new_client_id().0))
 }
 
 /// The few IndexedDB calls this needs, as futures.

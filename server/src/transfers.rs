@@ -190,11 +190,13 @@ impl Transfers {
                 .then_some(sha),
             _ => None,
         };
-        let empty = hex_sha256(b"");
-        let sha256 = known.or((offer.size == 0).then_some(empty.as_str()));
-        if offer.size == 0 {
-            self.files.put(b"").map_err(storage)?;
-        }
+        // An empty file is complete as offered.
+        let empty = if offer.size == 0 {
+            Some(self.files.put(b"").map_err(storage)?)
+        } else {
+            None
+        };
+        let sha256 = known.or(empty.as_deref());
         let (row, fresh) = self
             .store
             .insert_upload(NewUpload {
@@ -491,14 +493,11 @@ impl Transfers {
         };
         let path = self.partial(&id)?;
         let files = self.files.clone();
-        let mime = state.row.file.mime.clone();
+        let image = state.row.file.is_previewable_image();
         let sealed = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             writer.file.sync_all()?;
             let sha256 = files::hex(&writer.hasher.finalize());
-            let dimensions = if matches!(
-                mime.as_str(),
-                "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-            ) {
+            let dimensions = if image {
                 imagesize::size(&path).ok().and_then(|d| {
                     Some((u32::try_from(d.width).ok()?, u32::try_from(d.height).ok()?))
                 })
@@ -603,10 +602,6 @@ impl Active {
 fn storage(error: impl std::fmt::Display) -> Refusal {
     tracing::error!(%error, "upload storage");
     Refusal::unavailable()
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    files::hex(&Sha256::digest(bytes))
 }
 
 /// The declared type if it looks like one (`type/subtype`, token
