@@ -9,6 +9,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::erase::Erase;
 use crate::error::AppError;
 use crate::model::HistoryPage;
 use std::collections::HashMap;
@@ -451,7 +452,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
     }
     // Erased: the full view type is too deep for the server crate's
     // type checker otherwise.
-    .into_any()
+    .erase()
 }
 
 /// One entry in the log.
@@ -476,18 +477,18 @@ fn Entry(event: Event, me: UserId, state: ChatState) -> impl IntoView {
                 <p class="text">{text}</p>
             </li>
         }
-        .into_any(),
+        .erase(),
         EventKind::File { file } => view! {
             <li class="msg file" class:mine=mine>
                 {meta(name)}
                 <FileCard file state />
             </li>
         }
-        .into_any(),
+        .erase(),
         EventKind::Joined => {
-            view! { <li class="notice">{format!("{name} joined")}</li> }.into_any()
+            view! { <li class="notice">{format!("{name} joined")}</li> }.erase()
         }
-        EventKind::Left => view! { <li class="notice">{format!("{name} left")}</li> }.into_any(),
+        EventKind::Left => view! { <li class="notice">{format!("{name} left")}</li> }.erase(),
     }
 }
 
@@ -524,9 +525,9 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
             FileStatus::Complete => {
                 // `download` saves under the name the server sends; the
                 // router leaves such links alone.
-                view! { <a class="file-name" href=href.clone() download="" rel="external">{name.clone()}</a> }.into_any()
+                view! { <a class="file-name" href=href.clone() download="" rel="external">{name.clone()}</a> }.erase()
             }
-            _ => view! { <span class="file-name">{name.clone()}</span> }.into_any(),
+            _ => view! { <span class="file-name">{name.clone()}</span> }.erase(),
         }
     };
     let body = move || {
@@ -534,7 +535,7 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
         match current.status {
             FileStatus::Uploading => {
                 view! { <Progress name=name.clone() size received=current.received outgoing=outgoing.get() state /> }
-                    .into_any()
+                    .erase()
             }
             FileStatus::Complete if previewable => {
                 let (width, height) = current.dimensions.unzip();
@@ -543,11 +544,11 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
                         <img src=href.clone() alt="" loading="lazy" width=width height=height />
                     </a>
                 }
-                .into_any()
+                .erase()
             }
-            FileStatus::Complete => ().into_any(),
-            FileStatus::Cancelled => view! { <p class="file-state">"Upload cancelled"</p> }.into_any(),
-            FileStatus::Failed => view! { <p class="file-state">"Upload failed"</p> }.into_any(),
+            FileStatus::Complete => ().erase(),
+            FileStatus::Cancelled => view! { <p class="file-state">"Upload cancelled"</p> }.erase(),
+            FileStatus::Failed => view! { <p class="file-state">"Upload failed"</p> }.erase(),
         }
     };
     view! {
@@ -556,7 +557,7 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
             {body}
         </div>
     }
-    .into_any()
+    .erase()
 }
 
 /// An upload's progress bar: percent for everyone; speed, time left and
@@ -634,7 +635,7 @@ fn Progress(
             {controls}
         </div>
     }
-    .into_any()
+    .erase()
 }
 
 fn js_sys_now() -> f64 {
@@ -691,7 +692,7 @@ pub fn Members(me: Member, members: RwSignal<Vec<Member>>) -> impl IntoView {
             </ul>
         </div>
     }
-    .into_any()
+    .erase()
 }
 
 /// A fresh id for a message: time and randomness, unique enough per sender.

@@ -4,6 +4,7 @@
 //! plugs in through [`backend::Backend`].
 
 pub mod chat;
+mod erase;
 pub mod error;
 #[cfg(feature = "hydrate")]
 mod live;

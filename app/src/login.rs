@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
+use crate::erase::Erase;
 use crate::error::AppError;
 use crate::model::LoginPrefill;
 use crate::protocol::{RoomCode, NAME_MAX_CHARS};
@@ -116,8 +117,8 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
         Some(room) => view! {
             <p class="lede">"You're invited to room " <strong class="code">{room.to_string()}</strong> ". Enter your name to join."</p>
         }
-        .into_any(),
-        None => view! { <p class="lede">"Chat and share files with anyone who has the room code."</p> }.into_any(),
+        .erase(),
+        None => view! { <p class="lede">"Chat and share files with anyone who has the room code."</p> }.erase(),
     };
 
     view! {

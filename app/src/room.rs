@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::erase::Erase;
 use crate::chat::{Chat, ChatState, Members};
 use crate::error::AppError;
 use crate::login::LoginCard;
@@ -166,14 +167,14 @@ pub fn RoomPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }>
             {move || Suspend::new(async move {
                 match entry.await {
-                    Ok(RoomEntry::Member(room)) => view! { <RoomScreen room /> }.into_any(),
+                    Ok(RoomEntry::Member(room)) => view! { <RoomScreen room /> }.erase(),
                     Ok(RoomEntry::Login(prefill)) => {
                         let invited = RoomCode::parse(&prefill.code).ok();
-                        view! { <Title text="Join a room · Chatdrop" /> <LoginCard prefill invited /> }.into_any()
+                        view! { <Title text="Join a room · Chatdrop" /> <LoginCard prefill invited /> }.erase()
                     }
                     Err(error) => {
                         let prefill = LoginPrefill { error: Some(error), ..LoginPrefill::default() };
-                        view! { <LoginCard prefill invited=None /> }.into_any()
+                        view! { <LoginCard prefill invited=None /> }.erase()
                     }
                 }
             })}
@@ -282,7 +283,7 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
             </div>
         </section>
     }
-    .into_any()
+    .erase()
 }
 
 /// Puts the invite link on the clipboard.

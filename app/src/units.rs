@@ -12,13 +12,15 @@ pub fn bytes(n: u64) -> String {
             format!("{n} bytes")
         };
     }
-    let mut value = n as f64 / 1024.0;
+    // Integer tenths, rounded half up: formatting a float would pull
+    // the float printer (some 20 kB) into the WASM for this one line.
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while unit < UNITS.len() - 1 && n >> (10 * (unit + 2)) > 0 {
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    let divisor = 1u128 << (10 * (unit + 1));
+    let tenths = (u128::from(n) * 10 + divisor / 2) / divisor;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
 /// `3 s`, `2 min 5 s`, `1 h 4 min`: a time left, rounded up to the second.
@@ -50,6 +52,11 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KB");
         assert_eq!(bytes(4 << 30), "4.0 GB");
         assert_eq!(bytes(u64::MAX), "16384.0 PB");
+        assert_eq!(bytes(1023), "1023 bytes");
+        assert_eq!(bytes(1024), "1.0 KB");
+        assert_eq!(bytes((1 << 20) - 1), "1024.0 KB");
+        assert_eq!(bytes(1 << 20), "1.0 MB");
+        assert_eq!(bytes(1280), "1.3 KB");
     }
 
     #[test]
