@@ -3,8 +3,13 @@
 //! the server (`ssr`). Nothing here touches storage directly: the server
 //! plugs in through [`backend::Backend`].
 
+// Leptos views are deeply nested types; erasing them (`erase.rs`) adds one
+// more level, past the default limit of 128 in the server build.
+#![recursion_limit = "256"]
+
 pub mod chat;
 mod erase;
+mod tagged;
 pub mod error;
 #[cfg(feature = "hydrate")]
 mod live;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::error::AppError;
+use crate::tagged::{tag_first, Rest, TagFirst};
 
 /// Symbols a room code is made of: digits and capitals without the ones
 /// people confuse when reading a code aloud or off a screen (0/O, 1/I/L).
@@ -206,8 +207,10 @@ pub struct Member {
     pub name: UserName,
 }
 
-/// Something that happened in a room and is kept in its history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Something that happened in a room and is kept in its history. Written
+/// as one object, `who` and the other fields first, then the kind's tag and
+/// its fields (see [`crate::tagged`] for why that order is required).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Event {
     /// Position in the room's history.
     pub seq: Seq,
@@ -220,8 +223,64 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Event, M::Error> {
+        use serde::de::Error as _;
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "snake_case")]
+        enum Field {
+            Seq,
+            At,
+            Who,
+            Kind,
+            #[serde(other)]
+            Other,
+        }
+        let (mut seq, mut at, mut who) = (None, None, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Seq => seq = Some(map.next_value()?),
+                Field::At => at = Some(map.next_value()?),
+                Field::Who => who = Some(map.next_value()?),
+                Field::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Field::Kind => {
+                    let variant: String = map.next_value()?;
+                    // The kind's fields are the rest of this object.
+                    let kind = EventKind::from_rest(Rest { variant, map })?;
+                    return Ok(Event {
+                        seq: seq.ok_or_else(|| M::Error::missing_field("seq"))?,
+                        at: at.ok_or_else(|| M::Error::missing_field("at"))?,
+                        who: who.ok_or_else(|| M::Error::missing_field("who"))?,
+                        kind,
+                    });
+                }
+            }
+        }
+        Err(M::Error::missing_field("kind"))
+    }
+}
+
+tag_first! {
+    tag = "kind", remote = "EventKind";
 /// The kinds of [`Event`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// A chat message.
@@ -241,6 +300,7 @@ pub enum EventKind {
         /// The file.
         file: SharedFile,
     },
+}
 }
 
 /// A shared file's server-assigned id: 128 random bits in hex. Its download
@@ -428,8 +488,10 @@ pub enum ClientMsg {
     },
 }
 
+tag_first! {
+    tag = "type", remote = "ServerMsg";
 /// Frames the server sends.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// First frame on every connection: who you are and the room's newest
@@ -517,6 +579,7 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expected: Option<u64>,
     },
+}
 }
 
 /// Why a client frame was refused.

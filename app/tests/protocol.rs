@@ -242,6 +242,46 @@ fn unknown_or_malformed_frames_do_not_parse() {
 }
 
 #[test]
+fn server_frames_are_read_tag_first_and_ignore_unknown_keys() {
+    let who = r#"{"user":"u1","name":"Ada"}"#;
+    let welcome = format!(r#"{{"type":"welcome","you":{who},"latest":3,"added_later":[1]}}"#);
+    assert_eq!(
+        serde_json::from_str::<ServerMsg>(&welcome).unwrap(),
+        ServerMsg::Welcome {
+            you: member(),
+            latest: Seq(3)
+        }
+    );
+    let joined =
+        format!(r#"{{"type":"event","event":{{"seq":8,"at":5,"who":{who},"kind":"joined","x":{{}}}}}}"#);
+    assert_eq!(
+        serde_json::from_str::<ServerMsg>(&joined).unwrap(),
+        ServerMsg::Event {
+            event: Event {
+                seq: Seq(8),
+                at: 5,
+                who: member(),
+                kind: EventKind::Joined
+            }
+        }
+    );
+    // The server writes the tag first; anything else is refused plainly.
+    let late = format!(r#"{{"you":{who},"latest":3,"type":"welcome"}}"#);
+    let error = serde_json::from_str::<ServerMsg>(&late).unwrap_err().to_string();
+    assert!(error.contains(r#""type" must come first"#), "{error}");
+    for bad in [
+        r#"{"type":"nonsense"}"#.to_owned(),
+        r#"{"type":"ack","id":"c-1"}"#.to_owned(),
+        r#"{"type":"event","event":{"seq":1,"at":5,"kind":"left"}}"#.to_owned(),
+        format!(r#"{{"type":"event","event":{{"seq":1,"at":5,"who":{who}}}}}"#),
+        r#"{"type":"presence","members":[]"#.to_owned(),
+        r#"["welcome"]"#.to_owned(),
+    ] {
+        assert!(serde_json::from_str::<ServerMsg>(&bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
 fn names_inside_frames_are_validated() {
     let frame = r#"{"type":"typing","who":{"user":"u","name":"a\u0007b"}}"#;
     assert!(serde_json::from_str::<ServerMsg>(frame).is_err());
