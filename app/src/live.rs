@@ -115,7 +115,7 @@ async fn session(
                     live = true;
                     let _ = state.status.try_set(Status::Live);
                 }
-                if let Ok(msg) = serde_json::from_str::<ServerMsg>(&frame) {
+                if let Ok(msg) = serde_json::from_slice::<ServerMsg>(frame.as_bytes()) {
                     apply(msg, code, me, state);
                 }
             }

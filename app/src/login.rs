@@ -11,7 +11,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::erase::Erase;
 use crate::error::AppError;
-use crate::model::LoginPrefill;
+use crate::model::{Json, LoginPrefill};
 use crate::protocol::{RoomCode, NAME_MAX_CHARS};
 
 /// Creates or joins a room and signs the caller in; returns the room's code.
@@ -61,7 +61,11 @@ pub async fn load_login_prefill() -> Result<LoginPrefill, AppError> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let epoch = crate::session_epoch();
-    let prefill = Resource::new(move || epoch.get(), |_| load_login_prefill());
+    let prefill = Resource::<_, Json>::new_with_options(
+        move || epoch.get(),
+        |_| load_login_prefill(),
+        false,
+    );
     view! {
         <Title text="Chatdrop" />
         <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }>

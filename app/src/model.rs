@@ -1,5 +1,6 @@
 //! Plain data the server functions return and the components render.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -72,4 +73,28 @@ pub struct HistoryPage {
     pub events: Vec<Event>,
     /// Whether older events exist before the first one.
     pub has_older: bool,
+}
+
+/// The codec of the pages' resources: JSON, as Leptos's default, but read
+/// from bytes as server functions' results are. Both then use one JSON
+/// reader per type: the default (reading from `&str`) doubled the WASM's
+/// code for every type a page loads.
+pub struct Json;
+
+impl<T: Serialize> codee::Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> codee::Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(text.as_bytes())
+    }
 }

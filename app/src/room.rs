@@ -11,7 +11,7 @@ use crate::erase::Erase;
 use crate::chat::{Chat, ChatState, Members};
 use crate::error::AppError;
 use crate::login::LoginCard;
-use crate::model::{HistoryPage, LoginPrefill, RoomEntry, RoomView};
+use crate::model::{HistoryPage, Json, LoginPrefill, RoomEntry, RoomView};
 use crate::protocol::RoomCode;
 
 /// What `/room/{code}` shows the caller: the room if they are in it,
@@ -151,7 +151,7 @@ pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let epoch = crate::session_epoch();
-    let entry = Resource::new(
+    let entry = Resource::<_, Json>::new_with_options(
         move || {
             let query = query.read();
             (
@@ -162,6 +162,7 @@ pub fn RoomPage() -> impl IntoView {
             )
         },
         |(code, before, error, _)| load_room_entry(code, before, error),
+        false,
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }>
