@@ -9,7 +9,6 @@
 
 pub mod chat;
 mod erase;
-mod tagged;
 pub mod error;
 #[cfg(feature = "hydrate")]
 mod live;
@@ -19,6 +18,7 @@ pub mod model;
 mod notify;
 pub mod protocol;
 pub mod room;
+mod tagged;
 pub mod time;
 #[cfg(feature = "hydrate")]
 mod transfer;

@@ -61,11 +61,8 @@ pub async fn load_login_prefill() -> Result<LoginPrefill, AppError> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let epoch = crate::session_epoch();
-    let prefill = Resource::<_, Json>::new_with_options(
-        move || epoch.get(),
-        |_| load_login_prefill(),
-        false,
-    );
+    let prefill =
+        Resource::<_, Json>::new_with_options(move || epoch.get(), |_| load_login_prefill(), false);
     view! {
         <Title text="Chatdrop" />
         <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }>
@@ -78,6 +75,9 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    // The router erases route views; erasing here first keeps out the
+    // async hydration copy (see `erase.rs`).
+    .erase()
 }
 
 /// The login form, filled with `prefill`. `invited` names the room of an

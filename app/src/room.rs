@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use crate::erase::Erase;
 use crate::chat::{Chat, ChatState, Members};
+use crate::erase::Erase;
 use crate::error::AppError;
 use crate::login::LoginCard;
 use crate::model::{HistoryPage, Json, LoginPrefill, RoomEntry, RoomView};
@@ -181,6 +181,8 @@ pub fn RoomPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    // As `HomePage`: erased without the async hydration copy.
+    .erase()
 }
 
 /// The room itself, for a member: header, chat, members, invite.
@@ -270,7 +272,7 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
                         <button type="button" on:click=copy>"Copy invite link"</button>
                         <p role="status" class="hint">{move || copied.get()}</p>
                     </div>
-                    <Show when=move || hydrated.get()>
+                    {move || hydrated.get().then(|| view! {
                         <div class="card notifications">
                             <h2>"Notifications"</h2>
                             <p>"A system notification for each new message while this tab is in the background."</p>
@@ -279,7 +281,7 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
                             </button>
                             <p role="status" class="hint">{move || notify_problem.get()}</p>
                         </div>
-                    </Show>
+                    })}
                 </aside>
             </div>
         </section>

@@ -15,8 +15,8 @@ use std::marker::PhantomData;
 
 use serde::de::value::StrDeserializer;
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, Error as _, IgnoredAny, MapAccess,
-    Unexpected, VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, Error as _, IgnoredAny, MapAccess, Unexpected,
+    VariantAccess, Visitor,
 };
 
 /// An enum whose `Deserialize` reads its tag first; implemented by
@@ -47,7 +47,12 @@ impl<'de, T: TagFirst> Visitor<'de> for TagFirstVisitor<T> {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<T, M::Error> {
         match map.next_key::<String>()? {
             Some(key) if key == T::TAG => {}
-            _ => return Err(M::Error::custom(format_args!("\"{}\" must come first", T::TAG))),
+            _ => {
+                return Err(M::Error::custom(format_args!(
+                    "\"{}\" must come first",
+                    T::TAG
+                )))
+            }
         }
         let variant: String = map.next_value()?;
         T::from_rest(Rest { variant, map })
@@ -97,11 +102,17 @@ impl<'de, M: MapAccess<'de>> VariantAccess<'de> for Rest<M> {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, M::Error> {
-        Err(de::Error::invalid_type(Unexpected::NewtypeVariant, &"a struct variant"))
+        Err(de::Error::invalid_type(
+            Unexpected::NewtypeVariant,
+            &"a struct variant",
+        ))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, M::Error> {
-        Err(de::Error::invalid_type(Unexpected::TupleVariant, &"a struct variant"))
+        Err(de::Error::invalid_type(
+            Unexpected::TupleVariant,
+            &"a struct variant",
+        ))
     }
 
     fn struct_variant<V: Visitor<'de>>(

@@ -252,8 +252,9 @@ fn server_frames_are_read_tag_first_and_ignore_unknown_keys() {
             latest: Seq(3)
         }
     );
-    let joined =
-        format!(r#"{{"type":"event","event":{{"seq":8,"at":5,"who":{who},"kind":"joined","x":{{}}}}}}"#);
+    let joined = format!(
+        r#"{{"type":"event","event":{{"seq":8,"at":5,"who":{who},"kind":"joined","x":{{}}}}}}"#
+    );
     assert_eq!(
         serde_json::from_str::<ServerMsg>(&joined).unwrap(),
         ServerMsg::Event {
@@ -267,7 +268,9 @@ fn server_frames_are_read_tag_first_and_ignore_unknown_keys() {
     );
     // The server writes the tag first; anything else is refused plainly.
     let late = format!(r#"{{"you":{who},"latest":3,"type":"welcome"}}"#);
-    let error = serde_json::from_str::<ServerMsg>(&late).unwrap_err().to_string();
+    let error = serde_json::from_str::<ServerMsg>(&late)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains(r#""type" must come first"#), "{error}");
     for bad in [
         r#"{"type":"nonsense"}"#.to_owned(),
