@@ -78,13 +78,26 @@ async function spawnServer(port, dataDir, url, extraArgs) {
   }
 }
 
+/**
+ * Launches Chromium. A launch can hang on a fresh machine (the first start
+ * after installing it once held a whole suite until its time-out), so each
+ * try gets 30 s and a hung one is retried.
+ */
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await chromium.launch({
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        headless: true,
+        timeout: 30_000,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+    } catch (error) {
+      if (attempt === 3) throw error;
+      process.stderr.write(`Chromium did not start (${error.message.split('\n')[0]}); trying again\n`);
+    }
+  }
 }
 
 /**
