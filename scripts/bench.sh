@@ -4,7 +4,7 @@
 # Prints markdown tables. Takes about ten minutes on 2 cores.
 #
 #   scripts/bench.sh            everything
-#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload)
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-all}
@@ -76,6 +76,30 @@ if [[ $only == all || $only == idle ]]; then
   start_chatdrop
   $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" idle --connections 10000 2>/dev/null
   stop "$chatdrop"
+fi
+
+if [[ $only == all || $only == page ]]; then
+  # The release site (WASM included) and ab (Debian's apache2-utils).
+  make -s build-release >/dev/null 2>&1
+  command -v ab >/dev/null || { echo "page: needs ab: apt-get install apache2-utils" >&2; exit 1; }
+  echo; echo "## bundle sizes (bytes: raw, gzip -9, brotli q11)"; echo
+  for f in target/site/pkg/chatdrop.{wasm,js,css}; do
+    echo "$f $(wc -c <"$f") $(gzip -9c "$f" | wc -c) $(node -e 'process.stdout.write(String(require("zlib").brotliCompressSync(require("fs").readFileSync(process.argv[1]), {params: {[require("zlib").constants.BROTLI_PARAM_QUALITY]: 11}}).length))' "$f")"
+  done
+  echo; echo "## room page (20 messages of history) at 100 concurrent requests"; echo
+  start_chatdrop
+  reply=$(curl -s -D - -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' --data 'name=Bench&code=&action=create' http://127.0.0.1:5101/)
+  room=$(tr -d '\r' <<<"$reply" | awk 'tolower($1) == "location:" { print $2 }')
+  cookie=$(tr -d '\r' <<<"$reply" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
+  for i in $(seq 20); do
+    curl -s -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' -H "Cookie: $cookie" \
+      --data "code=${room#/room/}&client_id=b-$i&text=Message+number+$i+of+the+history+a+phone+loads+with+the+page." \
+      http://127.0.0.1:5101/api/post_message
+  done
+  ab -q -n 5000 -c 100 -C "$cookie" "http://127.0.0.1:5101$room" | grep -E 'Document Length|Requests per second|Non-2xx|  50%|  90%|  99%'
+  stop "$chatdrop"
+  echo; echo "## first load in Chromium, throttled like a slow phone"; echo
+  (cd end2end && CHATDROP_BIN=../target/release/chatdrop node bench/first-load.mjs 10)
 fi
 
 if [[ $only == all || $only == upload ]]; then

@@ -72,7 +72,8 @@ async function measure(path, cookies) {
         window.hydratedAt = performance.now();
         observer.disconnect();
       }
-    }).observe(document.documentElement, { attributes: true });
+      // The script runs before <html> exists: watch the whole document.
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
   });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
