@@ -20,6 +20,8 @@ pub struct Ws {
 
 /// How long a test waits for a frame it expects.
 const WAIT: Duration = Duration::from_secs(5);
+/// How long `until` looks for a matching frame among others.
+const UNTIL: Duration = Duration::from_secs(30);
 
 impl Ws {
     /// Connects `member` to their room and sends `Resume { after }`.
@@ -102,12 +104,18 @@ impl Ws {
 
     /// Frames until one matches, returning it.
     pub async fn until<T>(&mut self, mut pick: impl FnMut(&ServerMsg) -> Option<T>) -> T {
-        loop {
-            let msg = self.recv().await;
-            if let Some(found) = pick(&msg) {
-                return found;
+        // Other frames (presence, pings) keep `recv` from timing out: without
+        // a deadline of its own, a frame that never comes would hang the run.
+        tokio::time::timeout(UNTIL, async {
+            loop {
+                let msg = self.recv().await;
+                if let Some(found) = pick(&msg) {
+                    return found;
+                }
             }
-        }
+        })
+        .await
+        .expect("timed out waiting for a matching frame")
     }
 
     /// The next event.
