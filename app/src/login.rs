@@ -65,7 +65,7 @@ pub fn HomePage() -> impl IntoView {
         Resource::<_, Json>::new_with_options(move || epoch.get(), |_| load_login_prefill(), false);
     view! {
         <Title text="Chatdrop" />
-        <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }>
+        <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }.erase()>
             {move || Suspend::new(async move {
                 let prefill = prefill.await.unwrap_or_else(|error| LoginPrefill {
                     error: Some(error),

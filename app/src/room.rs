@@ -165,7 +165,7 @@ pub fn RoomPage() -> impl IntoView {
         false,
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }.erase()>
             {move || Suspend::new(async move {
                 match entry.await {
                     Ok(RoomEntry::Member(room)) => view! { <RoomScreen room /> }.erase(),
