@@ -289,6 +289,9 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
     }
     };
     let offline = move || state.status.get() == Status::Offline;
+    // A memo, as `<Show>` had: the attach controls are rebuilt only when
+    // this changes, not on every change of the connection's status.
+    let can_attach = Memo::new(move |_| state.hydrated.get() && !offline());
 
     // Files: picked, dropped anywhere on the chat, or pasted.
     let dragging = RwSignal::new(false);
@@ -433,7 +436,7 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
-                {move || (state.hydrated.get() && !offline()).then(|| view! {
+                {move || can_attach.get().then(|| view! {
                     <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick.clone() />
                     <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
                 })}

@@ -41,8 +41,16 @@ export async function startServer(extraArgs = []) {
   const url = `http://127.0.0.1:${port}`;
   let child = await spawnServer(port, dataDir, url, extraArgs);
   const halt = async () => {
+    const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    // A graceful stop takes a few seconds at most; one that hangs must fail
+    // the test that caused it, not hold the whole suite.
+    const timer = setTimeout(() => {
+      process.stderr.write('chatdrop did not stop within 15 s of SIGTERM: killing it\n');
+      child.kill('SIGKILL');
+    }, 15_000);
+    await exited;
+    clearTimeout(timer);
   };
   return {
     url,
@@ -71,7 +79,7 @@ async function spawnServer(port, dataDir, url, extraArgs) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
     try {
-      if ((await fetch(url)).ok) return child;
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return child;
     } catch { /* not up yet */ }
     if (Date.now() > deadline) throw new Error(`chatdrop did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
