@@ -289,9 +289,6 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
     }
     };
     let offline = move || state.status.get() == Status::Offline;
-    // A memo, as `<Show>` had: the attach controls are rebuilt only when
-    // this changes, not on every change of the connection's status.
-    let can_attach = Memo::new(move |_| state.hydrated.get() && !offline());
 
     // Files: picked, dropped anywhere on the chat, or pasted.
     let dragging = RwSignal::new(false);
@@ -436,10 +433,10 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
-                {move || can_attach.get().then(|| view! {
+                <Show when=move || state.hydrated.get() && !offline()>
                     <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick.clone() />
                     <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
-                })}
+                </Show>
                 <label for="composer-text" class="visually-hidden">"Message"</label>
                 <textarea
                     id="composer-text"
