@@ -127,10 +127,14 @@ describe('sharing files', () => {
     await alice.page.getByRole('textbox', { name: 'Message' }).focus();
     await alice.page.keyboard.press('Shift+Tab');
     assert.equal(await alice.page.evaluate(() => document.activeElement?.labels?.[0]?.textContent), 'Attach file');
-    const [chooser] = await Promise.all([
-      alice.page.waitForEvent('filechooser'),
-      alice.page.keyboard.press('Enter'),
-    ]);
+    const chooserShown = alice.page.waitForEvent('filechooser');
+    // Playwright turns chooser interception on asynchronously when the
+    // listener is added; a key press racing it opened a chooser nobody
+    // saw (the input's click did fire) in about one run in three. A
+    // round trip to the page first makes sure interception is on.
+    await alice.page.evaluate(() => true);
+    await alice.page.keyboard.press('Enter');
+    const chooser = await chooserShown;
     await chooser.setFiles({ name: 'typed.txt', mimeType: 'text/plain', buffer: Buffer.from('from the keyboard') });
     await log(alice).getByRole('link', { name: 'typed.txt', exact: true }).waitFor({ timeout: 10_000 });
     await alice.close();
