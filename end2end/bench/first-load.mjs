@@ -7,7 +7,9 @@
 // two is what server rendering buys. Run by `scripts/bench.sh page`.
 //
 //   CHATDROP_BIN=target/release/chatdrop node bench/first-load.mjs [runs]
-import { launchBrowser, startServer } from '../tests/helpers.mjs';
+import {
+  MODES, create, launchBrowser, log, say, startServer,
+} from '../tests/helpers.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
 const NETWORK = {
@@ -23,22 +25,12 @@ const browser = await launchBrowser();
 try {
   // A room with some history, entered by one person whose cookie every
   // measured context reuses.
-  const setup = await browser.newContext({ baseURL: server.url });
-  const page = await setup.newPage();
-  await page.goto('/');
-  await page.getByLabel('Your name').fill('Bench');
-  await page.getByRole('button', { name: 'Create room' }).click();
-  await page.waitForURL(/\/room\//);
-  const room = new URL(page.url()).pathname;
-  await page.locator('html[data-hydrated]').waitFor();
-  for (let i = 0; i < 20; i += 1) {
-    const box = page.getByRole('textbox', { name: 'Message' });
-    await box.fill(`Message number ${i} of the history a phone loads with the page.`);
-    await box.press('Enter');
-  }
-  await page.getByRole('log', { name: 'Messages' }).getByText('Message number 19', { exact: false }).waitFor();
-  const { cookies } = await setup.storageState();
-  await setup.close();
+  const { p: bench } = await create(browser, server, MODES[0], 'Bench');
+  const room = new URL(bench.page.url()).pathname;
+  for (let i = 0; i < 20; i += 1) await say(bench, `Message number ${i} of the history a phone loads with the page.`);
+  await log(bench).getByText('Message number 19', { exact: false }).waitFor();
+  const { cookies } = await bench.context.storageState();
+  await bench.close();
 
   const rows = [];
   for (const [label, path] of [['login page `/`', '/'], ['room page (20 messages)', room]]) {
