@@ -433,10 +433,10 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
-                <Show when=move || state.hydrated.get() && !offline()>
+                {move || (state.hydrated.get() && !offline()).then(|| view! {
                     <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick.clone() />
                     <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
-                </Show>
+                })}
                 <label for="composer-text" class="visually-hidden">"Message"</label>
                 <textarea
                     id="composer-text"
