@@ -106,7 +106,14 @@ pub fn member_of(code: &RoomCode) -> Result<Member, AppError> {
     })
 }
 
-/// Feedback for a login form posted without JavaScript: the server renders
-/// the login page again with this as context.
-#[derive(Clone, Debug)]
-pub struct LoginFeedback(pub crate::model::LoginPrefill);
+/// `scheme://host` as the caller addressed this server, for invite links.
+pub fn origin(headers: &http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match header("host") {
+        Some(host) => {
+            let scheme = header("x-forwarded-proto").unwrap_or("http");
+            format!("{scheme}://{host}")
+        }
+        None => String::new(),
+    }
+}

@@ -16,6 +16,7 @@ pub mod login;
 pub mod model;
 #[cfg(feature = "hydrate")]
 mod notify;
+pub mod page;
 pub mod protocol;
 pub mod room;
 mod tagged;
@@ -28,14 +29,16 @@ pub mod units;
 pub mod backend;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
 
-/// The HTML document around the app; rendered on the server only.
+use crate::erase::Erase;
+use crate::page::Page;
+
+/// The HTML document around the app; rendered on the server only, for the
+/// [`Page`] the request's handler provided.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_security_policy();
+    let page = Page::rendered();
     let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -45,14 +48,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="description" content="Chat and share files with anyone who has the room code." />
+                <title>{page.title()}</title>
                 <link rel="stylesheet" href=css />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <meta name="theme-color" content="#4338ca" />
+                // Data, not code: the browser never runs it, so it needs no
+                // nonce under the Content-Security-Policy.
+                <script type="application/json" id=page::DATA_ID inner_html=page.embed()></script>
                 <script src="/pwa.js" defer></script>
                 <HydrationScripts options />
-                <MetaTags />
             </head>
             <body>
                 <App />
@@ -89,60 +95,44 @@ fn set_security_policy() {
     );
 }
 
-/// The whole app: the login page at `/` and a room at `/room/{code}`.
+/// The whole app: the page on screen, inside `<main>`.
 ///
-/// Every route renders in `Async` mode: the server waits for the page's data
-/// and sends complete HTML, so the page works without JavaScript and hydrates
-/// without a flash of loading states.
+/// A page is rendered whole, in one pass, from data the server loaded
+/// before rendering; so it works without JavaScript and hydrates without a
+/// flash of loading states. Later pages come from [`page::go`].
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    provide_context(SessionEpoch::default());
     mark_hydrated();
-    view! {
-        <Router>
-            <main class="page">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=login::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/room/:code") view=room::RoomPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-        </Router>
+    let shown = RwSignal::new(Page::rendered());
+    provide_context(page::Shown(shown));
+    page::follow_history();
+    view! { <main class="page">{move || shown.with(|page| page.view())}</main> }
+}
+
+impl Page {
+    /// The page's view.
+    fn view(&self) -> AnyView {
+        match self.clone() {
+            Page::Home(prefill) => view! { <login::LoginCard prefill invited=None /> }.erase(),
+            Page::Invite(prefill) => {
+                let invited = protocol::RoomCode::parse(&prefill.code).ok();
+                view! { <login::LoginCard prefill invited /> }.erase()
+            }
+            Page::Room(room) => view! { <room::RoomScreen room /> }.erase(),
+            Page::NotFound => view! { <NotFound /> }.erase(),
+        }
     }
 }
 
-/// Counts sign-ins and leaves in this tab. Pages that depend on the session
-/// track it, so they reload their data even when the URL stays the same (an
-/// invite link's page turning into the room after "Join room").
-#[derive(Clone, Copy, Default)]
-pub struct SessionEpoch(RwSignal<u64>);
-
-impl SessionEpoch {
-    /// The current epoch, tracked.
-    pub fn get(self) -> u64 {
-        self.0.get()
-    }
-
-    /// Marks the session as changed.
-    pub fn bump(self) {
-        self.0.update(|n| *n += 1);
-    }
+/// Sends the browser to `path` (a page of this site), as a link would.
+fn go_to(path: &str) {
+    let _ = window().location().assign(path);
 }
 
-/// The tab's [`SessionEpoch`].
-pub fn session_epoch() -> SessionEpoch {
-    use_context::<SessionEpoch>().unwrap_or_default()
-}
-
-/// Shown for any path no route matches.
+/// Shown for any path no route matches; the server sends it with a 404.
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
     view! {
-        <Title text="Not found · Chatdrop" />
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There's nothing at this address."</p>

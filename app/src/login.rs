@@ -2,16 +2,14 @@
 //!
 //! The form posts to `/` so it works without JavaScript (the server answers
 //! with a redirect or the page again with an alert). Once hydrated, the same
-//! form calls the [`login`] server function and moves to the room with
-//! client-side routing.
+//! form calls the [`login`] server function and moves to the room without
+//! a reload.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 use crate::erase::Erase;
 use crate::error::AppError;
-use crate::model::{Json, LoginPrefill};
+use crate::model::LoginPrefill;
 use crate::protocol::{RoomCode, NAME_MAX_CHARS};
 
 /// Creates or joins a room and signs the caller in; returns the room's code.
@@ -41,53 +39,12 @@ pub async fn login(name: String, code: String, action: String) -> Result<RoomCod
     }
 }
 
-/// What the login form on `/` starts with: the typed values and the error
-/// after a failed form post, otherwise the session's name.
-#[server(prefix = "/api", endpoint = "login_prefill")]
-pub async fn load_login_prefill() -> Result<LoginPrefill, AppError> {
-    use crate::backend::{caller, LoginFeedback};
-
-    if let Some(LoginFeedback(prefill)) = use_context::<LoginFeedback>() {
-        return Ok(prefill);
-    }
-    let session = caller()?.session;
-    Ok(LoginPrefill {
-        name: session.map(|s| s.name.to_string()).unwrap_or_default(),
-        ..LoginPrefill::default()
-    })
-}
-
-/// `/`: the login form.
-#[component]
-pub fn HomePage() -> impl IntoView {
-    let epoch = crate::session_epoch();
-    let prefill =
-        Resource::<_, Json>::new_with_options(move || epoch.get(), |_| load_login_prefill(), false);
-    view! {
-        <Title text="Chatdrop" />
-        <Suspense fallback=|| view! { <LoginCard prefill=LoginPrefill::default() invited=None /> }.erase()>
-            {move || Suspend::new(async move {
-                let prefill = prefill.await.unwrap_or_else(|error| LoginPrefill {
-                    error: Some(error),
-                    ..LoginPrefill::default()
-                });
-                view! { <LoginCard prefill invited=None /> }
-            })}
-        </Suspense>
-    }
-    // The router erases route views; erasing here first keeps out the
-    // async hydration copy (see `erase.rs`).
-    .erase()
-}
-
 /// The login form, filled with `prefill`. `invited` names the room of an
 /// invite link, shown above the form.
 #[component]
 pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoView {
     let error = RwSignal::new(prefill.error);
     let pending = RwSignal::new(false);
-    let navigate = use_navigate();
-    let epoch = crate::session_epoch();
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -102,13 +59,10 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
             return;
         };
         pending.set(true);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match login(name, code, action).await {
-                Ok(room) => {
-                    epoch.bump();
-                    navigate(&room.path(), Default::default());
-                }
+                // Stays pending: the room's page replaces this one.
+                Ok(room) => crate::page::go(&room.path()).await,
                 Err(e) => {
                     error.set(Some(e));
                     pending.set(false);

@@ -1,6 +1,5 @@
 //! Plain data the server functions return and the components render.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -40,15 +39,6 @@ pub struct LoginPrefill {
     pub error: Option<AppError>,
 }
 
-/// What `/room/{code}` shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RoomEntry {
-    /// The caller is in this room.
-    Member(RoomView),
-    /// The caller isn't in this room: the login form, code filled in.
-    Login(LoginPrefill),
-}
-
 /// Everything the room page shows a member when it loads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomView {
@@ -73,28 +63,4 @@ pub struct HistoryPage {
     pub events: Vec<Event>,
     /// Whether older events exist before the first one.
     pub has_older: bool,
-}
-
-/// The codec of the pages' resources: JSON, as Leptos's default, but read
-/// from bytes as server functions' results are. Both then use one JSON
-/// reader per type: the default (reading from `&str`) doubled the WASM's
-/// code for every type a page loads.
-pub struct Json;
-
-impl<T: Serialize> codee::Encoder<T> for Json {
-    type Error = serde_json::Error;
-    type Encoded = String;
-
-    fn encode(value: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(value)
-    }
-}
-
-impl<T: DeserializeOwned> codee::Decoder<T> for Json {
-    type Error = serde_json::Error;
-    type Encoded = str;
-
-    fn decode(text: &str) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(text.as_bytes())
-    }
 }

@@ -1,69 +1,14 @@
 //! The room page at `/room/{code}`: who you are, the invite link, "Leave".
 //!
 //! Visiting a room you are not in (an invite link) shows the login form with
-//! the code filled in, so the link just works.
+//! the code filled in (`Page::Invite`), so the link just works.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::chat::{Chat, ChatState, Members};
 use crate::erase::Erase;
 use crate::error::AppError;
-use crate::login::LoginCard;
-use crate::model::{HistoryPage, Json, LoginPrefill, RoomEntry, RoomView};
-use crate::protocol::RoomCode;
-
-/// What `/room/{code}` shows the caller: the room if they are in it,
-/// otherwise the login form with the code filled in. `before` pages back
-/// through history; `error` names what went wrong with a message posted
-/// without JavaScript.
-#[server(prefix = "/api", endpoint = "room_entry")]
-pub async fn load_room_entry(
-    code: String,
-    before: Option<u64>,
-    error: Option<String>,
-) -> Result<RoomEntry, AppError> {
-    use crate::backend::{backend, caller};
-    use crate::model::RoomView;
-    use crate::protocol::{Member, Seq};
-
-    let caller = caller()?;
-    let name = caller.session.as_ref().map(|s| s.name.clone());
-    let parsed = match RoomCode::parse(&code) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            return Ok(RoomEntry::Login(LoginPrefill {
-                name: name.map(String::from).unwrap_or_default(),
-                code,
-                error: Some(error),
-            }))
-        }
-    };
-    // The room's existence is only checked for members: telling anyone else
-    // would let them probe codes without the join throttle.
-    if let Some(session) = caller.session.filter(|s| s.room.as_ref() == Some(&parsed)) {
-        let backend = backend()?;
-        if backend.room_exists(&parsed).await? {
-            return Ok(RoomEntry::Member(RoomView {
-                invite: format!("{}{}", request_origin(), parsed.path()),
-                history: backend.history(&parsed, before.map(Seq)).await?,
-                members: backend.members(&parsed),
-                me: Member {
-                    user: session.user,
-                    name: session.name,
-                },
-                error: error.as_deref().and_then(AppError::from_query_key),
-                code: parsed,
-            }));
-        }
-    }
-    Ok(RoomEntry::Login(LoginPrefill {
-        name: name.map(String::from).unwrap_or_default(),
-        code: parsed.to_string(),
-        error: None,
-    }))
-}
+use crate::model::{HistoryPage, RoomView};
 
 /// Posts a message from the form used without JavaScript, then sends the
 /// browser back to the room (with `?error=` if it was refused). With
@@ -71,7 +16,7 @@ pub async fn load_room_entry(
 #[server(prefix = "/api", endpoint = "post_message")]
 pub async fn post_message(code: String, text: String, client_id: String) -> Result<(), AppError> {
     use crate::backend::{backend, fail, member_of};
-    use crate::protocol::ClientMsgId;
+    use crate::protocol::{ClientMsgId, RoomCode};
 
     let code = RoomCode::parse(&code)?;
     let who = match member_of(&code) {
@@ -96,6 +41,7 @@ pub async fn post_message(code: String, text: String, client_id: String) -> Resu
 #[server(prefix = "/api", endpoint = "older_events")]
 pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppError> {
     use crate::backend::{backend, fail, member_of};
+    use crate::protocol::RoomCode;
 
     let code = RoomCode::parse(&code)?;
     if let Err(error) = member_of(&code) {
@@ -104,22 +50,6 @@ pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppErr
     backend()?
         .history(&code, Some(crate::protocol::Seq(before)))
         .await
-}
-
-/// `scheme://host` as the caller addressed this server, for invite links.
-#[cfg(feature = "ssr")]
-fn request_origin() -> String {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return String::new();
-    };
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    match header("host") {
-        Some(host) => {
-            let scheme = header("x-forwarded-proto").unwrap_or("http");
-            format!("{scheme}://{host}")
-        }
-        None => String::new(),
-    }
 }
 
 /// Takes the caller out of their room; they keep their name.
@@ -145,49 +75,9 @@ pub async fn leave() -> Result<(), AppError> {
     Ok(())
 }
 
-/// `/room/{code}`.
-#[component]
-pub fn RoomPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let epoch = crate::session_epoch();
-    let entry = Resource::<_, Json>::new_with_options(
-        move || {
-            let query = query.read();
-            (
-                params.read().get("code").unwrap_or_default(),
-                query.get("before").and_then(|b| b.parse::<u64>().ok()),
-                query.get("error"),
-                epoch.get(),
-            )
-        },
-        |(code, before, error, _)| load_room_entry(code, before, error),
-        false,
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Opening the room…"</p> }.erase()>
-            {move || Suspend::new(async move {
-                match entry.await {
-                    Ok(RoomEntry::Member(room)) => view! { <RoomScreen room /> }.erase(),
-                    Ok(RoomEntry::Login(prefill)) => {
-                        let invited = RoomCode::parse(&prefill.code).ok();
-                        view! { <Title text="Join a room · Chatdrop" /> <LoginCard prefill invited /> }.erase()
-                    }
-                    Err(error) => {
-                        let prefill = LoginPrefill { error: Some(error), ..LoginPrefill::default() };
-                        view! { <LoginCard prefill invited=None /> }.erase()
-                    }
-                }
-            })}
-        </Suspense>
-    }
-    // As `HomePage`: erased without the async hydration copy.
-    .erase()
-}
-
 /// The room itself, for a member: header, chat, members, invite.
 #[component]
-fn RoomScreen(room: RoomView) -> impl IntoView {
+pub fn RoomScreen(room: RoomView) -> impl IntoView {
     let RoomView {
         code,
         me,
@@ -197,8 +87,6 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
         error,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
-    let navigate = use_navigate();
-    let epoch = crate::session_epoch();
     let chat = ChatState::new(history, members, error);
     let unread = chat.unread;
 
@@ -215,13 +103,11 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
 
     let on_leave = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             // Leaving is idempotent, so even a failed call can go home: the
             // login page says what is wrong if the session is gone.
             let _ = leave().await;
-            epoch.bump();
-            navigate("/", Default::default());
+            crate::page::go("/").await;
         });
     };
 
@@ -242,14 +128,12 @@ fn RoomScreen(room: RoomView) -> impl IntoView {
         crate::notify::toggle(notify_on, notify_problem);
     };
 
+    // The server rendered the title without a count; the count changes
+    // while the page is open.
     let title_code = code.clone();
-    let title = move || match unread.get() {
-        0 => format!("Room {title_code} · Chatdrop"),
-        n => format!("({n}) Room {title_code} · Chatdrop"),
-    };
+    Effect::new(move |_| document().set_title(&crate::page::room_title(&title_code, unread.get())));
 
     view! {
-        <Title text=title />
         <section class="room" aria-labelledby="room-title">
             <header class="room-header">
                 <div>

@@ -1,9 +1,9 @@
 // The first thing a user does: pick a name, create or join a room, leave.
-// Every scenario runs with JavaScript (hydrated, client-side routing) and
+// Every scenario runs with JavaScript (hydrated; pages change in place) and
 // without (server-rendered forms and redirects).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, eventually, person, roomCodeOf, serverAndBrowser } from './helpers.mjs';
+import { MODES, create, eventually, person, roomCodeOf, serverAndBrowser } from './helpers.mjs';
 
 for (const mode of MODES) {
   describe(`login and rooms ${mode.name}`, () => {
@@ -21,7 +21,7 @@ for (const mode of MODES) {
       await eventually(async () => assert.match(await heading.innerText(), new RegExp(code)));
       if (mode.js) {
         assert.equal(await alice.page.evaluate(() => window.__sameDocument), true,
-          'moving to the room is client-side routing, not a reload');
+          'moving to the room happens in place, not by a reload');
       }
       await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
 
@@ -47,6 +47,30 @@ for (const mode of MODES) {
       await alice.close();
       await bob.close();
     });
+
+    if (mode.js) {
+      it('follows the back and forward buttons without reloading', async () => {
+        const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+        await alice.page.evaluate(() => { window.__sameDocument = true; });
+        const heading = alice.page.getByRole('heading', { level: 1 });
+        await eventually(async () => assert.match(await heading.innerText(), new RegExp(code)));
+        assert.equal(await alice.page.title(), `Room ${code} · Chatdrop`);
+
+        await alice.page.goBack();
+        await alice.page.getByRole('button', { name: 'Create room' }).waitFor();
+        assert.equal(new URL(alice.page.url()).pathname, '/');
+        assert.equal(await alice.page.getByLabel('Your name').inputValue(), 'Alice');
+        await eventually(async () => assert.equal(await alice.page.title(), 'Chatdrop'));
+
+        await alice.page.goForward();
+        await eventually(async () => assert.match(await heading.innerText(), new RegExp(code)));
+        assert.equal(new URL(alice.page.url()).pathname, `/room/${code}`);
+        await eventually(async () => assert.equal(await alice.page.title(), `Room ${code} · Chatdrop`));
+        assert.equal(await alice.page.evaluate(() => window.__sameDocument), true,
+          'back and forward happen in place, not by reloads');
+        await alice.close();
+      });
+    }
 
     it('opens an invite link with the code filled in', async () => {
       const alice = await person(env.browser, env.server, mode);

@@ -9,6 +9,7 @@ pub mod files;
 pub mod history;
 pub mod identify;
 pub mod listen;
+pub mod pages;
 pub mod pwa;
 pub mod rooms;
 pub mod routes;
@@ -28,13 +29,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use app::backend::Backend;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -141,25 +142,19 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         service_worker,
     };
 
-    let backend = state.backend();
-    let context = move || provide_context(backend.clone());
-    let routes = generate_route_list(app::App);
-    let shell = {
-        let options = state.leptos_options.clone();
-        move || app::shell(options.clone())
-    };
-    let router = Router::new()
-        .route("/", post(routes::post_login))
+    // Leptos spawns its render and server-function tasks on tokio; an
+    // error only means an earlier server in this process set it already.
+    let _ = any_spawner::Executor::init_tokio();
+    let router = server_fns(Router::new(), state.backend())
+        .route("/", get(pages::show).post(routes::post_login))
+        .route("/room/{code}", get(pages::show))
         .route("/ws/{code}", get(ws::upgrade))
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))
         .route("/uploads/{id}", get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))
         .route("/pkg/{version}/{file}", get(assets::serve))
-        .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(pages::site_file_or_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             identify::identify,
@@ -180,6 +175,27 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     Ok((router, chatdrop))
+}
+
+/// Routes every server function (`/api/…`) to Leptos, with the backend
+/// they call as context.
+fn server_fns(mut router: Router<AppState>, backend: Arc<dyn Backend>) -> Router<AppState> {
+    for (path, method) in server_fn::axum::server_fn_paths() {
+        let backend = backend.clone();
+        let handler = move |request: axum::extract::Request| async move {
+            leptos_axum::handle_server_fns_with_context(
+                move || provide_context(backend.clone()),
+                request,
+            )
+            .await
+        };
+        let route = match method {
+            Method::GET => get(handler),
+            _ => post(handler),
+        };
+        router = router.route(path, route);
+    }
+    router
 }
 
 /// Deletes abandoned uploads now and then, until shutdown.

@@ -4,16 +4,16 @@
 //! They share their logic with the server functions through
 //! [`Backend`](app::backend::Backend), so both paths behave the same.
 
-use app::backend::{Backend, Caller, LoginFeedback};
+use app::backend::{Backend, Caller};
 use app::error::AppError;
 use app::model::{LoginForm, LoginPrefill};
+use app::page::Page;
 use app::protocol::{LoginAction, Member};
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use leptos::prelude::provide_context;
 use serde::Deserialize;
 
 use crate::state::AppState;
@@ -115,20 +115,10 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
 }
 
 /// Renders the login page with `prefill`, under the error's status.
-async fn render_login(state: &AppState, mut page: Request, prefill: LoginPrefill) -> Response {
-    *page.method_mut() = Method::GET;
-    *page.uri_mut() = "/".parse().unwrap_or_default();
-    let status = prefill.error.as_ref().map(AppError::status).unwrap_or(200);
-    let chatdrop = state.backend();
-    let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_context(chatdrop.clone());
-            provide_context(LoginFeedback(prefill.clone()));
-        },
-        move || app::shell(options.clone()),
-    );
-    let mut response = render(page).await;
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    response
+async fn render_login(state: &AppState, page: Request, prefill: LoginPrefill) -> Response {
+    let status = prefill
+        .error
+        .as_ref()
+        .map_or(StatusCode::OK, crate::pages::status_of);
+    crate::pages::render(state, page, Page::Home(prefill), status).await
 }

@@ -1,0 +1,301 @@
+//! Which page is shown, with everything it shows, and moving between pages.
+//!
+//! The server decides the page ([`decide`]) before rendering and embeds it
+//! in the HTML; the browser reads it back to hydrate. Pages therefore render
+//! in one synchronous pass on both sides. Moving to another page asks the
+//! [`load_page`] server function for it and swaps it in, keeping the app
+//! (and its WASM) running. No resources, loading states or router are
+//! involved: Leptos's versions of those were a fifth of the WASM.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::{LoginPrefill, RoomView};
+use crate::protocol::RoomCode;
+
+/// A page and its data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Page {
+    /// `/`: the login form.
+    Home(LoginPrefill),
+    /// `/room/{code}` for someone not in that room (an invite link): the
+    /// login form with the code filled in.
+    Invite(LoginPrefill),
+    /// `/room/{code}` for a member: the room.
+    Room(RoomView),
+    /// Any other address.
+    NotFound,
+}
+
+impl Page {
+    /// The document title.
+    pub fn title(&self) -> String {
+        match self {
+            Page::Home(_) => "Chatdrop".to_owned(),
+            Page::Invite(_) => "Join a room · Chatdrop".to_owned(),
+            Page::Room(room) => room_title(&room.code, 0),
+            Page::NotFound => "Not found · Chatdrop".to_owned(),
+        }
+    }
+
+    /// The page as JSON that is safe inside a `<script>` element: `<`, `>`
+    /// and `&` (which only occur inside strings) become `\u` escapes, so no
+    /// message text can close the element or open a comment.
+    pub fn embed(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_else(|_| "\"NotFound\"".to_owned());
+        let mut safe = String::with_capacity(json.len());
+        for c in json.chars() {
+            match c {
+                '<' => safe.push_str("\\u003c"),
+                '>' => safe.push_str("\\u003e"),
+                '&' => safe.push_str("\\u0026"),
+                c => safe.push(c),
+            }
+        }
+        safe
+    }
+
+    /// The page this document was rendered with: on the server, the one
+    /// the handler provided; in the browser, the one embedded in the HTML.
+    pub fn rendered() -> Page {
+        #[cfg(feature = "ssr")]
+        let page = use_context::<Page>();
+        #[cfg(not(feature = "ssr"))]
+        let page = embedded();
+        page.unwrap_or(Page::NotFound)
+    }
+}
+
+/// The page on screen; provided by `App`.
+#[derive(Clone, Copy)]
+pub struct Shown(pub RwSignal<Page>);
+
+/// The page at `path` (with its query), for moving to it without a reload.
+#[server(prefix = "/api", endpoint = "page")]
+pub async fn load_page(path: String) -> Result<Page, AppError> {
+    use crate::backend::{backend, caller, origin};
+
+    let origin = use_context::<http::request::Parts>()
+        .map(|parts| origin(&parts.headers))
+        .unwrap_or_default();
+    Ok(decide(&*backend()?, &caller()?, &origin, &path).await.0)
+}
+
+/// Shows the page at `path` (a page of this site) and adds it to the tab's
+/// history. If the page can't be fetched, the browser goes there the usual
+/// way, and the server's answer says what is wrong.
+pub async fn go(path: &str) {
+    show(path, true).await;
+}
+
+/// Shows the page at `path`; `push` adds it to the tab's history (not done
+/// for the back and forward buttons, which moved in history already).
+async fn show(path: &str, push: bool) {
+    let Some(Shown(shown)) = use_context::<Shown>() else {
+        return crate::go_to(path);
+    };
+    match load_page(path.to_owned()).await {
+        Ok(page) => {
+            let window = window();
+            if push {
+                if let Ok(history) = window.history() {
+                    let _ =
+                        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+                }
+            }
+            document().set_title(&page.title());
+            shown.set(page);
+            window.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+        Err(_) => crate::go_to(path),
+    }
+}
+
+/// Follows the back and forward buttons between pages shown by [`go`].
+pub fn follow_history() {
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::popstate, |_| {
+            let location = window().location();
+            let path =
+                location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
+            leptos::task::spawn_local(async move { show(&path, false).await });
+        });
+        on_cleanup(move || handle.remove());
+    }
+}
+
+/// Decides the page at `path_and_query` (`/`, `/room/K7Q-DM3-XPA?before=40`)
+/// for `caller`, with the HTTP status to send it under. `origin` starts the
+/// room's invite link.
+#[cfg(feature = "ssr")]
+pub async fn decide(
+    backend: &dyn crate::backend::Backend,
+    caller: &crate::backend::Caller,
+    origin: &str,
+    path_and_query: &str,
+) -> (Page, u16) {
+    let uri = path_and_query.parse::<http::Uri>().unwrap_or_default();
+    let name = || {
+        caller
+            .session
+            .as_ref()
+            .map(|s| s.name.to_string())
+            .unwrap_or_default()
+    };
+    let path = uri.path();
+    if path == "/" {
+        let prefill = LoginPrefill {
+            name: name(),
+            ..LoginPrefill::default()
+        };
+        return (Page::Home(prefill), 200);
+    }
+    let Some(code) = path.strip_prefix("/room/").filter(|c| !c.contains('/')) else {
+        return (Page::NotFound, 404);
+    };
+    let code = percent_encoding::percent_decode_str(code).decode_utf8_lossy();
+    let query = |key: &str| {
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    match room_page(
+        backend,
+        caller,
+        origin,
+        &code,
+        query("before"),
+        query("error"),
+    )
+    .await
+    {
+        Ok(page) => (page, 200),
+        Err(error) => {
+            let status = error.status();
+            let prefill = LoginPrefill {
+                name: name(),
+                error: Some(error),
+                ..LoginPrefill::default()
+            };
+            (Page::Home(prefill), status)
+        }
+    }
+}
+
+/// What `/room/{code}` shows the caller: the room if they are in it,
+/// otherwise the login form with the code filled in. `before` pages back
+/// through history; `error` names what went wrong with a message posted
+/// without JavaScript. Values that don't parse are ignored, as a stale link
+/// deserves.
+#[cfg(feature = "ssr")]
+async fn room_page(
+    backend: &dyn crate::backend::Backend,
+    caller: &crate::backend::Caller,
+    origin: &str,
+    code: &str,
+    before: Option<String>,
+    error: Option<String>,
+) -> Result<Page, AppError> {
+    use crate::protocol::{Member, Seq};
+
+    let name = caller
+        .session
+        .as_ref()
+        .map(|s| s.name.to_string())
+        .unwrap_or_default();
+    let parsed = match RoomCode::parse(code) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return Ok(Page::Invite(LoginPrefill {
+                name,
+                code: code.to_owned(),
+                error: Some(error),
+            }))
+        }
+    };
+    // The room's existence is only checked for members: telling anyone else
+    // would let them probe codes without the join throttle.
+    let member = caller
+        .session
+        .as_ref()
+        .filter(|s| s.room.as_ref() == Some(&parsed));
+    if let Some(session) = member {
+        if backend.room_exists(&parsed).await? {
+            let before = before.and_then(|b| b.parse().ok()).map(Seq);
+            return Ok(Page::Room(RoomView {
+                invite: format!("{origin}{}", parsed.path()),
+                history: backend.history(&parsed, before).await?,
+                members: backend.members(&parsed),
+                me: Member {
+                    user: session.user.clone(),
+                    name: session.name.clone(),
+                },
+                error: error.as_deref().and_then(AppError::from_query_key),
+                code: parsed,
+            }));
+        }
+    }
+    Ok(Page::Invite(LoginPrefill {
+        name,
+        code: parsed.to_string(),
+        error: None,
+    }))
+}
+
+/// The id of the `<script type="application/json">` holding the page.
+pub const DATA_ID: &str = "page";
+
+/// A room's title, with the count of messages not yet seen.
+pub fn room_title(code: &RoomCode, unread: u32) -> String {
+    match unread {
+        0 => format!("Room {code} · Chatdrop"),
+        n => format!("({n}) Room {code} · Chatdrop"),
+    }
+}
+
+/// Reads the page the server embedded.
+#[cfg(not(feature = "ssr"))]
+fn embedded() -> Option<Page> {
+    let text = document().get_element_by_id(DATA_ID)?.text_content()?;
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HistoryPage;
+    use crate::protocol::{Member, UserId, UserName};
+
+    fn room_with(text_in_invite: &str) -> Page {
+        Page::Room(RoomView {
+            code: RoomCode::parse("K7Q-DM3-XPA").unwrap(),
+            me: Member {
+                user: UserId("u1".into()),
+                name: UserName::parse("Alice").unwrap(),
+            },
+            invite: text_in_invite.to_owned(),
+            history: HistoryPage::default(),
+            members: Vec::new(),
+            error: None,
+        })
+    }
+
+    #[test]
+    fn embedded_json_cannot_close_its_script_element() {
+        let page = room_with("</script><script>alert(1)</script><!-- & -->");
+        let embedded = page.embed();
+        assert!(!embedded.contains('<') && !embedded.contains('>') && !embedded.contains('&'));
+        let back: Page = serde_json::from_str(&embedded).unwrap();
+        assert_eq!(back, page);
+    }
+
+    #[test]
+    fn titles_name_the_page_and_the_unread_count() {
+        assert_eq!(room_with("").title(), "Room K7Q-DM3-XPA · Chatdrop");
+        let code = RoomCode::parse("K7Q-DM3-XPA").unwrap();
+        assert_eq!(room_title(&code, 3), "(3) Room K7Q-DM3-XPA · Chatdrop");
+        assert_eq!(Page::NotFound.title(), "Not found · Chatdrop");
+    }
+}
