@@ -181,6 +181,23 @@ impl ChatState {
         }
     }
 
+    /// Posts `text` as a new message, shown as pending until the server
+    /// confirms it (and sent again on reconnect until then); or says what
+    /// is wrong with it.
+    pub fn post(&self, text: String) -> Result<(), &'static str> {
+        let id = new_client_id();
+        ClientMsg::validate_send(&id, &text).map_err(|(_, message)| message)?;
+        self.pending.update(|p| {
+            p.push(Pending {
+                id: id.clone(),
+                text: text.clone(),
+                failed: None,
+            })
+        });
+        self.send(ClientMsg::Send { id, text });
+        Ok(())
+    }
+
     /// A shared file as it stands now: its event's snapshot, updated by
     /// progress frames since.
     pub fn file_now(&self, file: &SharedFile) -> FileNow {
@@ -232,23 +249,13 @@ pub fn Chat(code: RoomCode, me: Member, state: ChatState) -> impl IntoView {
         let Some(area) = textarea.get_untracked() else {
             return;
         };
-        let text = area.value();
-        let id = new_client_id();
-        if let Err((_, message)) = ClientMsg::validate_send(&id, &text) {
+        if let Err(message) = state.post(area.value()) {
             state.alert.set(Some(message.to_owned()));
             return;
         }
         state.alert.set(None);
         last_typing.set_value(0.0);
         area.set_value("");
-        state.pending.update(|p| {
-            p.push(Pending {
-                id: id.clone(),
-                text: text.clone(),
-                failed: None,
-            })
-        });
-        state.send(ClientMsg::Send { id, text });
     };
 
     let on_input = move |_| {

@@ -11,6 +11,8 @@ pub mod chat;
 mod erase;
 pub mod error;
 #[cfg(feature = "hydrate")]
+mod idb;
+#[cfg(feature = "hydrate")]
 mod live;
 pub mod login;
 pub mod model;
@@ -19,6 +21,8 @@ mod notify;
 pub mod page;
 pub mod protocol;
 pub mod room;
+#[cfg(feature = "hydrate")]
+mod share;
 mod tagged;
 pub mod time;
 #[cfg(feature = "hydrate")]
@@ -119,6 +123,9 @@ impl Page {
                 view! { <login::LoginCard prefill invited /> }.erase()
             }
             Page::Room(room) => view! { <room::RoomScreen room /> }.erase(),
+            Page::Share(prefill) => {
+                view! { <login::LoginCard prefill invited=None sharing=true /> }.erase()
+            }
             Page::NotFound => view! { <NotFound /> }.erase(),
         }
     }

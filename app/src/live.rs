@@ -34,6 +34,7 @@ pub fn start(code: RoomCode, me: Member, state: ChatState, scroller: NodeRef<htm
     // the server's HTML.
     Effect::new(move |_| state.hydrated.set(true));
     crate::transfer::restore(state, code.clone());
+    crate::share::deliver(state, code.clone());
     local_time(state);
     follow_log(state, scroller);
     track_visibility(state);

@@ -40,9 +40,14 @@ pub async fn login(name: String, code: String, action: String) -> Result<RoomCod
 }
 
 /// The login form, filled with `prefill`. `invited` names the room of an
-/// invite link, shown above the form.
+/// invite link, shown above the form; `sharing` shows what another app
+/// shared instead, and the room joined or created gets it.
 #[component]
-pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoView {
+pub fn LoginCard(
+    prefill: LoginPrefill,
+    invited: Option<RoomCode>,
+    #[prop(optional)] sharing: bool,
+) -> impl IntoView {
     let error = RwSignal::new(prefill.error);
     let pending = RwSignal::new(false);
 
@@ -62,7 +67,13 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
         leptos::task::spawn_local(async move {
             match login(name, code, action).await {
                 // Stays pending: the room's page replaces this one.
-                Ok(room) => crate::page::go(&room.path()).await,
+                Ok(room) => {
+                    #[cfg(feature = "hydrate")]
+                    if sharing {
+                        crate::share::claim(&room).await;
+                    }
+                    crate::page::go(&room.path()).await
+                }
                 Err(e) => {
                     error.set(Some(e));
                     pending.set(false);
@@ -72,6 +83,7 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
     };
 
     let intro = match invited {
+        _ if sharing => view! { <SharePreview /> }.erase(),
         Some(room) => view! {
             <p class="lede">"You're invited to room " <strong class="code">{room.to_string()}</strong> ". Enter your name to join."</p>
         }
@@ -79,9 +91,14 @@ pub fn LoginCard(prefill: LoginPrefill, invited: Option<RoomCode>) -> impl IntoV
         None => view! { <p class="lede">"Chat and share files with anyone who has the room code."</p> }.erase(),
     };
 
+    let title = if sharing {
+        "Share to a room"
+    } else {
+        "Chatdrop"
+    };
     view! {
         <section class="card login" aria-labelledby="login-title">
-            <h1 id="login-title" class="brand">"Chatdrop"</h1>
+            <h1 id="login-title" class="brand">{title}</h1>
             {intro}
             <form method="post" action="/" on:submit=on_submit novalidate>
                 {move || error.get().map(|e| view! { <p role="alert" class="alert">{e.to_string()}</p> })}
@@ -138,4 +155,46 @@ fn form_fields(ev: &web_sys::SubmitEvent) -> Option<(String, String)> {
     let data = web_sys::FormData::new_with_form(&form).ok()?;
     let field = |key: &str| data.get(key).as_string().unwrap_or_default();
     Some((field("name"), field("code")))
+}
+
+/// What another app shared, above the login form on `/share`. Read from
+/// the browser's storage once hydrated (the server never sees it).
+#[component]
+fn SharePreview() -> impl IntoView {
+    let shared = RwSignal::new(None::<Option<(String, Vec<(String, u64)>)>>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            let pending = crate::share::pending().await.map(|s| {
+                let files = s
+                    .files
+                    .iter()
+                    .map(|f| (f.name(), f.size() as u64))
+                    .collect();
+                (s.text, files)
+            });
+            shared.set(Some(pending));
+        })
+    });
+    let preview = move || {
+        shared.get().map(|pending| match pending {
+            None => view! { <p class="hint">"Nothing is waiting to be shared."</p> }.erase(),
+            Some((text, files)) => view! {
+                <div class="shared">
+                    {(!text.is_empty()).then(|| view! { <p class="shared-text">{text}</p> })}
+                    <ul class="shared-files">
+                        {files
+                            .into_iter()
+                            .map(|(name, size)| view! { <li>{name} <span class="size">{crate::units::bytes(size)}</span></li> })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+            .erase(),
+        })
+    };
+    view! {
+        <p class="lede">"Pick the room to post this in: yours is filled in. To start a new room, choose Create room."</p>
+        <div role="status" aria-label="What you're sharing">{preview}</div>
+    }
 }

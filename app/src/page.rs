@@ -24,6 +24,9 @@ pub enum Page {
     Invite(LoginPrefill),
     /// `/room/{code}` for a member: the room.
     Room(RoomView),
+    /// `/share`: what another app shared, and the login form to pick the
+    /// room it goes to (the caller's room filled in).
+    Share(LoginPrefill),
     /// Any other address.
     NotFound,
 }
@@ -35,6 +38,7 @@ impl Page {
             Page::Home(_) => "Chatdrop".to_owned(),
             Page::Invite(_) => "Join a room · Chatdrop".to_owned(),
             Page::Room(room) => room_title(&room.code, 0),
+            Page::Share(_) => "Share to a room · Chatdrop".to_owned(),
             Page::NotFound => "Not found · Chatdrop".to_owned(),
         }
     }
@@ -151,6 +155,15 @@ pub async fn decide(
             ..LoginPrefill::default()
         };
         return (Page::Home(prefill), 200);
+    }
+    if path == "/share" {
+        let room = caller.session.as_ref().and_then(|s| s.room.as_ref());
+        let prefill = LoginPrefill {
+            name: name(),
+            code: room.map(ToString::to_string).unwrap_or_default(),
+            error: None,
+        };
+        return (Page::Share(prefill), 200);
     }
     let Some(code) = path.strip_prefix("/room/").filter(|c| !c.contains('/')) else {
         return (Page::NotFound, 404);

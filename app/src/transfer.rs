@@ -16,6 +16,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::chat::{ChatState, FileNow, Frame, Outgoing};
+use crate::idb::Store;
 use crate::protocol::{
     Chunk, ClientMsg, ClientMsgId, ErrorCode, FileStatus, RoomCode, ServerMsg, UploadId,
     CHUNK_HEADER_BYTES,
@@ -30,6 +31,12 @@ const WINDOW_BYTES: u64 = 16 * CHUNK_BYTES;
 /// Files up to this size are hashed before the offer, so content the room
 /// already has completes at once (hashing needs the file in memory).
 const HASH_UP_TO: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Unfinished uploads, one record per upload under its `key`.
+const UPLOADS: Store = Store {
+    db: "chatdrop",
+    store: "uploads",
+};
 
 /// What this tab knows about one of its uploads beyond what the view shows.
 struct Sender {
@@ -263,7 +270,7 @@ pub fn repick(state: ChatState, key: &ClientMsgId, file: web_sys::File) {
 /// Brings back this room's unfinished uploads after a reload.
 pub fn restore(state: ChatState, room: RoomCode) {
     leptos::task::spawn_local(async move {
-        let Ok(records) = idb::all().await else {
+        let Ok(records) = UPLOADS.all().await else {
             return;
         };
         let room = room.to_string();
@@ -482,7 +489,7 @@ fn fail(state: ChatState, key: &ClientMsgId, message: String) {
     with_sender(key, |s| s.generation += 1);
     let key = key.clone();
     leptos::task::spawn_local(async move {
-        let _ = idb::delete(&key.0).await;
+        let _ = UPLOADS.delete(&key.0).await;
     });
 }
 
@@ -492,7 +499,7 @@ fn forget(state: ChatState, key: &ClientMsgId) {
     SENDERS.with(|senders| senders.borrow_mut().remove(key));
     let key = key.clone();
     leptos::task::spawn_local(async move {
-        let _ = idb::delete(&key.0).await;
+        let _ = UPLOADS.delete(&key.0).await;
     });
 }
 
@@ -528,93 +535,11 @@ fn persist(state: ChatState, key: &ClientMsgId) {
     leptos::task::spawn_local(async move {
         // Without IndexedDB (private windows in some browsers) uploads
         // still resume after reconnects, just not after a reload.
-        let _ = idb::put(&record).await;
+        let _ = UPLOADS.put(&record).await;
     });
 }
 
 /// An offer's id: a message id, marked as a file's.
 fn new_key() -> ClientMsgId {
     ClientMsgId(format!("f-{}", crate::chat::new_client_id().0))
-}
-
-/// The few IndexedDB calls this needs, as futures.
-mod idb {
-    use js_sys::{Array, Promise};
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::{JsCast, JsValue};
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransactionMode};
-
-    const DB: &str = "chatdrop";
-    const STORE: &str = "uploads";
-
-    pub async fn put(record: &JsValue) -> Result<(), JsValue> {
-        request(&store(IdbTransactionMode::Readwrite).await?.put(record)?).await?;
-        Ok(())
-    }
-
-    pub async fn delete(key: &str) -> Result<(), JsValue> {
-        request(
-            &store(IdbTransactionMode::Readwrite)
-                .await?
-                .delete(&key.into())?,
-        )
-        .await?;
-        Ok(())
-    }
-
-    pub async fn all() -> Result<Vec<JsValue>, JsValue> {
-        let all = request(&store(IdbTransactionMode::Readonly).await?.get_all()?).await?;
-        Ok(all.dyn_into::<Array>()?.to_vec())
-    }
-
-    async fn store(mode: IdbTransactionMode) -> Result<IdbObjectStore, JsValue> {
-        let db = open().await?;
-        db.transaction_with_str_and_mode(STORE, mode)?
-            .object_store(STORE)
-    }
-
-    async fn open() -> Result<IdbDatabase, JsValue> {
-        let factory = web_sys::window()
-            .ok_or("no window")?
-            .indexed_db()?
-            .ok_or("no IndexedDB")?;
-        let opening = factory.open_with_u32(DB, 1)?;
-        let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let Some(db) = event
-                .target()
-                .and_then(|t| t.dyn_into::<IdbRequest>().ok())
-                .and_then(|r| r.result().ok())
-                .and_then(|r| r.dyn_into::<IdbDatabase>().ok())
-            else {
-                return;
-            };
-            let params = web_sys::IdbObjectStoreParameters::new();
-            params.set_key_path(&JsValue::from_str("key"));
-            let _ = db.create_object_store_with_optional_parameters(STORE, &params);
-        });
-        opening.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-        let db = request(&opening).await;
-        opening.set_onupgradeneeded(None);
-        drop(upgrade);
-        db?.dyn_into::<IdbDatabase>()
-    }
-
-    /// Waits for a request's success (its result) or error.
-    async fn request(request: &IdbRequest) -> Result<JsValue, JsValue> {
-        let promise = Promise::new(&mut |resolve, reject| {
-            let done = request.clone();
-            let ok = Closure::once_into_js(move || {
-                let _ = resolve.call1(&JsValue::NULL, &done.result().unwrap_or_default());
-            });
-            let failed = request.clone();
-            let err = Closure::once_into_js(move || {
-                let error = failed.error().ok().flatten().map(JsValue::from);
-                let _ = reject.call1(&JsValue::NULL, &error.unwrap_or_default());
-            });
-            request.set_onsuccess(Some(ok.unchecked_ref()));
-            request.set_onerror(Some(err.unchecked_ref()));
-        });
-        JsFuture::from(promise).await
-    }
 }

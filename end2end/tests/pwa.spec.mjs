@@ -78,6 +78,49 @@ describe('installable, offline-capable and accessible', () => {
     await p.close();
   });
 
+  it('posts what another app shares in the room the person picks', async () => {
+    const { p, code } = await create(env.browser, env.server, mode, 'Alice');
+    await p.page.evaluate(() => navigator.serviceWorker.ready);
+    await p.page.reload();
+    await p.page.locator('html[data-hydrated]').waitFor();
+    // The share sheet's request, as the manifest's share_target asks for
+    // it: a multipart POST to /share, made here by a form in the page.
+    await p.page.evaluate(() => {
+      const form = document.createElement('form');
+      Object.assign(form, { id: 'share-sheet', method: 'post', enctype: 'multipart/form-data', action: '/share' });
+      for (const [name, value] of [['title', 'A page'], ['text', 'Look at this'], ['url', 'https://example.com/x']]) {
+        form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
+      }
+      form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true }));
+      document.body.append(form);
+    });
+    const bytes = Buffer.from('shared from another app\n');
+    await p.page.setInputFiles('#share-sheet input[type=file]', { name: 'notes.txt', mimeType: 'text/plain', buffer: bytes });
+    await p.page.evaluate(() => document.getElementById('share-sheet').submit());
+    await p.page.waitForURL((url) => url.pathname === '/share');
+    await p.page.locator('html[data-hydrated]').waitFor();
+    const sharing = p.page.getByRole('status', { name: "What you're sharing" });
+    await sharing.getByText('Look at this').waitFor();
+    await sharing.getByText('notes.txt').waitFor();
+    assert.equal(await p.page.getByLabel('Room code').inputValue(), code, 'the picker offers your room');
+
+    await p.page.getByRole('button', { name: 'Join room' }).click();
+    await p.page.waitForURL(`**/room/${code}`);
+    await log(p).getByText(/Look at this\s+https:\/\/example\.com\/x/).waitFor();
+    const link = log(p).getByRole('link', { name: 'notes.txt', exact: true });
+    await link.waitFor({ timeout: 15_000 });
+    const download = await p.page.request.get(await link.getAttribute('href'));
+    assert.deepEqual(Buffer.from(await download.body()), bytes);
+
+    // Posted once: nothing is left to share.
+    await p.goto('/share');
+    await sharing.getByText('Nothing is waiting to be shared.').waitFor();
+    await p.page.goto(`/room/${code}`);
+    await log(p).getByText(/Look at this/).waitFor();
+    assert.equal(await log(p).getByText(/Look at this/).count(), 1);
+    await p.close();
+  });
+
   it('has no accessibility violations on the login page or in a room', async () => {
     const context = await env.browser.newContext({ baseURL: env.server.url, bypassCSP: true });
     const page = await context.newPage();

@@ -28,6 +28,10 @@ self.addEventListener('message', (event) => {
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
+  if (request.method === 'POST' && url.origin === self.location.origin && url.pathname === '/share') {
+    event.respondWith(receiveShare(request));
+    return;
+  }
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   // Files, sockets and server functions always go to the network.
   if (/^\/(uploads|ws|api)\//.test(url.pathname)) return;
@@ -59,4 +63,37 @@ async function page(request) {
       { headers: { 'Content-Type': 'text/html; charset=utf-8' } },
     );
   }
+}
+
+// The share target (see the manifest): another app posts text or files to
+// /share. They stay in this browser, in IndexedDB (Files are stored whole,
+// without reading them into memory here), until the person picks a room on
+// /share and that room posts them (app/src/share.rs reads the same store).
+async function receiveShare(request) {
+  try {
+    const form = await request.formData();
+    const field = (name) => (typeof form.get(name) === 'string' ? form.get(name) : '');
+    // An empty file input still posts one nameless, empty file.
+    const files = form.getAll('files').filter((f) => f instanceof File && f.name !== '');
+    await keepShare({ key: 'pending', title: field('title'), text: field('text'), url: field('url'), files });
+  } catch (error) {
+    // Nothing kept: /share then says nothing is waiting.
+    console.warn('Chatdrop could not keep what was shared:', error);
+  }
+  return Response.redirect('/share', 303);
+}
+
+function keepShare(record) {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open('chatdrop-share', 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore('share', { keyPath: 'key' });
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      const tx = db.transaction('share', 'readwrite');
+      tx.objectStore('share').put(record);
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  });
 }

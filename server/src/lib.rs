@@ -148,6 +148,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     let router = server_fns(Router::new(), state.backend())
         .route("/", get(pages::show).post(routes::post_login))
         .route("/room/{code}", get(pages::show))
+        .route("/share", get(pages::show).post(routes::post_share))
         .route("/ws/{code}", get(ws::upgrade))
         .route("/room", get(routes::get_room))
         .route("/leave", post(routes::post_leave))

@@ -1,5 +1,5 @@
 //! The original app's plain HTTP routes, for forms posted without
-//! JavaScript: `POST /`, `GET /room`, `POST /leave`.
+//! JavaScript: `POST /`, `GET /room`, `POST /leave`; and `POST /share`.
 //!
 //! They share their logic with the server functions through
 //! [`Backend`](app::backend::Backend), so both paths behave the same.
@@ -103,6 +103,14 @@ pub async fn post_leave(
         state.chatdrop.leave_room(&who, &code).await;
     }
     see_other("/", Some(state.chatdrop.sessions.cookie(&session)))
+}
+
+/// `POST /share`: what another app shares to the installed Chatdrop. The
+/// service worker takes these posts and keeps what was shared in the
+/// browser; one that reaches the server (no worker yet) is sent on to the
+/// page, which says nothing arrived.
+pub async fn post_share() -> Response {
+    see_other("/share", None)
 }
 
 /// A 303 to `to`, optionally setting the session cookie.

@@ -268,3 +268,46 @@ async fn the_bundle_is_versioned_compressed_and_cached_for_a_year() {
         assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_share_page_offers_your_room_and_a_share_without_the_worker_lands_there() {
+    let app = TestApp::spawn().await;
+    let alice = app.person();
+    let room = alice.create_room("Alice").await;
+    let response = alice.get("/share").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<title>Share to a room · Chatdrop</title>"),
+        "{html}"
+    );
+    assert_eq!(input_value(&html, "login-name").as_deref(), Some("Alice"));
+    assert_eq!(
+        input_value(&html, "login-code").as_deref(),
+        Some(room.trim_start_matches("/room/"))
+    );
+
+    // The service worker takes share posts; one that reaches the server
+    // is sent on to the page rather than refused.
+    let response = alice.post_form("/share", &[("text", "hello")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/share");
+}
+
+#[tokio::test]
+async fn the_manifest_declares_the_share_target() {
+    let app = TestApp::spawn().await;
+    let text = app
+        .person()
+        .get("/manifest.webmanifest")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let target = &manifest["share_target"];
+    assert_eq!(target["action"], "/share");
+    assert_eq!(target["method"], "POST");
+    assert_eq!(target["enctype"], "multipart/form-data");
+    assert_eq!(target["params"]["files"][0]["name"], "files");
+}
