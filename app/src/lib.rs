@@ -21,8 +21,7 @@ mod notify;
 pub mod page;
 pub mod protocol;
 pub mod room;
-#[cfg(feature = "hydrate")]
-mod share;
+pub mod share;
 mod tagged;
 pub mod time;
 #[cfg(feature = "hydrate")]

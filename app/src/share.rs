@@ -1,102 +1,142 @@
-//! The share target's browser side (hydrate only). When another app shares
-//! text or files to the installed Chatdrop, the service worker
-//! (`server/assets/sw.js`) keeps them in IndexedDB and opens `/share`. There
-//! the person picks a room ([`claim`] marks the share for it), and the room,
-//! once open, posts it ([`deliver`]).
+//! The share target. When another app shares text or files to the
+//! installed Chatdrop, the service worker (`server/assets/sw.js`) keeps them
+//! in IndexedDB and opens `/share`. There the person picks a room (`claim`
+//! marks the share for it), and the room, once open, posts it (`deliver`);
+//! those two and the reading are browser-only.
 
-use js_sys::{Array, Reflect};
-use leptos::prelude::Set;
-use wasm_bindgen::{JsCast, JsValue};
+#[cfg(feature = "hydrate")]
+pub use browser::*;
 
-use crate::chat::ChatState;
-use crate::idb::Store;
-use crate::protocol::RoomCode;
-
-/// Where the service worker leaves what was shared: one record, `pending`.
-const SHARES: Store = Store {
-    db: "chatdrop-share",
-    store: "share",
-};
-const PENDING: &str = "pending";
-
-/// What another app shared.
-#[derive(Clone)]
-pub struct Shared {
-    /// The message to post: the shared text and link (or the title, when
-    /// that is all there is).
-    pub text: String,
-    pub files: Vec<web_sys::File>,
-}
-
-/// What is waiting to be shared, if anything.
-pub async fn pending() -> Option<Shared> {
-    let record = SHARES.get(PENDING).await.ok()??;
-    Some(read(&record))
-}
-
-/// Marks what is waiting to be shared for `room`, which posts it when it
-/// opens.
-pub async fn claim(room: &RoomCode) {
-    if let Ok(Some(record)) = SHARES.get(PENDING).await {
-        let _ = Reflect::set(&record, &"room".into(), &room.to_string().into());
-        let _ = SHARES.put(&record).await;
+/// The message for what was shared: the text and the link (apps often put
+/// the link in the text as well), or the title when that is all there is.
+pub fn message(title: &str, text: &str, url: &str) -> String {
+    match (text.trim(), url.trim()) {
+        ("", "") => title.trim().to_owned(),
+        (text, "") => text.to_owned(),
+        ("", url) => url.to_owned(),
+        (text, url) if text.contains(url) => text.to_owned(),
+        (text, url) => format!("{text}\n{url}"),
     }
 }
 
-/// Posts what was shared, if it was claimed for `room`: the message as if
-/// typed, the files as if picked. It is removed first, so it is posted
-/// once even if this tab closes halfway (unfinished uploads resume as
-/// usual).
-pub fn deliver(state: ChatState, room: RoomCode) {
-    leptos::task::spawn_local(async move {
-        let Ok(Some(record)) = SHARES.get(PENDING).await else {
-            return;
-        };
-        if field(&record, "room") != room.to_string() || SHARES.delete(PENDING).await.is_err() {
-            return;
-        }
-        let shared = read(&record);
-        if !shared.text.trim().is_empty() {
-            if let Err(problem) = state.post(shared.text) {
-                state.alert.set(Some(problem.to_owned()));
-            }
-        }
-        if !shared.files.is_empty() {
-            crate::transfer::share(state, &room, shared.files);
-        }
-    });
-}
+#[cfg(feature = "hydrate")]
+mod browser {
+    use js_sys::{Array, Reflect};
+    use leptos::prelude::Set;
+    use wasm_bindgen::{JsCast, JsValue};
 
-fn read(record: &JsValue) -> Shared {
-    let (title, text, url) = (
-        field(record, "title"),
-        field(record, "text"),
-        field(record, "url"),
-    );
-    let text = match (text.trim(), url.trim()) {
-        ("", "") => title,
-        (text, "") => text.to_owned(),
-        ("", url) => url.to_owned(),
-        // Apps often put the link in the text as well.
-        (text, url) if text.contains(url) => text.to_owned(),
-        (text, url) => format!("{text}\n{url}"),
+    use crate::chat::ChatState;
+    use crate::idb::Store;
+    use crate::protocol::RoomCode;
+
+    /// Where the service worker leaves what was shared: one record, `pending`.
+    const SHARES: Store = Store {
+        db: "chatdrop-share",
+        store: "share",
     };
-    let files = Reflect::get(record, &"files".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Array>().ok())
-        .map(|files| {
-            files
-                .iter()
-                .filter_map(|f| f.dyn_into::<web_sys::File>().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    Shared { text, files }
+    const PENDING: &str = "pending";
+
+    /// What another app shared.
+    #[derive(Clone)]
+    pub struct Shared {
+        /// The message to post ([`super::message`]).
+        pub text: String,
+        pub files: Vec<web_sys::File>,
+    }
+
+    /// What is waiting to be shared, if anything.
+    pub async fn pending() -> Option<Shared> {
+        let record = SHARES.get(PENDING).await.ok()??;
+        Some(read(&record))
+    }
+
+    /// Marks what is waiting to be shared for `room`, which posts it when it
+    /// opens.
+    pub async fn claim(room: &RoomCode) {
+        if let Ok(Some(record)) = SHARES.get(PENDING).await {
+            let _ = Reflect::set(&record, &"room".into(), &room.to_string().into());
+            let _ = SHARES.put(&record).await;
+        }
+    }
+
+    /// Posts what was shared, if it was claimed for `room`: the message as if
+    /// typed, the files as if picked. It is removed first, so it is posted
+    /// once even if this tab closes halfway (unfinished uploads resume as
+    /// usual).
+    pub fn deliver(state: ChatState, room: RoomCode) {
+        leptos::task::spawn_local(async move {
+            let Ok(Some(record)) = SHARES.get(PENDING).await else {
+                return;
+            };
+            if field(&record, "room") != room.to_string() || SHARES.delete(PENDING).await.is_err() {
+                return;
+            }
+            let shared = read(&record);
+            if !shared.text.trim().is_empty() {
+                if let Err(problem) = state.post(shared.text) {
+                    state.alert.set(Some(problem.to_owned()));
+                }
+            }
+            if !shared.files.is_empty() {
+                crate::transfer::share(state, &room, shared.files);
+            }
+        });
+    }
+
+    fn read(record: &JsValue) -> Shared {
+        let (title, text, url) = (
+            field(record, "title"),
+            field(record, "text"),
+            field(record, "url"),
+        );
+        let text = match (text.trim(), url.trim()) {
+            ("", "") => title,
+            (text, "") => text.to_owned(),
+            ("", url) => url.to_owned(),
+            // Apps often put the link in the text as well.
+            (text, url) if text.contains(url) => text.to_owned(),
+            (text, url) => format!("{text}\n{url}"),
+        };
+        let files = Reflect::get(record, &"files".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Array>().ok())
+            .map(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| f.dyn_into::<web_sys::File>().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Shared { text, files }
+    }
+
+    fn field(record: &JsValue, name: &str) -> String {
+        Reflect::get(record, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    }
 }
 
-fn field(record: &JsValue, name: &str) -> String {
-    Reflect::get(record, &name.into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn the_message_has_the_text_and_the_link_once() {
+        assert_eq!(
+            message("Page", "Look", "https://a.example/x"),
+            "Look\nhttps://a.example/x"
+        );
+        assert_eq!(
+            message("Page", "Look at https://a.example/x", "https://a.example/x"),
+            "Look at https://a.example/x"
+        );
+        assert_eq!(
+            message("Page", "", "https://a.example/x"),
+            "https://a.example/x"
+        );
+        assert_eq!(message("Page", "  ", ""), "Page");
+        assert_eq!(message("", "", ""), "");
+    }
 }
