@@ -530,9 +530,9 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
         let (name, href) = (name.clone(), href.clone());
         move || match now.get().status {
             FileStatus::Complete => {
-                // `download` saves under the name the server sends; the
-                // router leaves such links alone.
-                view! { <a class="file-name" href=href.clone() download="" rel="external">{name.clone()}</a> }.erase()
+                // `download` saves under the name the server sends.
+                view! { <a class="file-name" href=href.clone() download="">{name.clone()}</a> }
+                    .erase()
             }
             _ => view! { <span class="file-name">{name.clone()}</span> }.erase(),
         }
@@ -547,7 +547,7 @@ fn FileCard(file: SharedFile, state: ChatState) -> impl IntoView {
             FileStatus::Complete if previewable => {
                 let (width, height) = current.dimensions.unzip();
                 view! {
-                    <a class="preview" href=href.clone() target="_blank" rel="external noopener" tabindex="-1" aria-hidden="true">
+                    <a class="preview" href=href.clone() target="_blank" rel="noopener" tabindex="-1" aria-hidden="true">
                         <img src=href.clone() alt="" loading="lazy" width=width height=height />
                     </a>
                 }

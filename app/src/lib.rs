@@ -106,10 +106,10 @@ fn set_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     mark_hydrated();
-    let shown = RwSignal::new(Page::rendered());
-    provide_context(page::Shown(shown));
-    page::follow_history();
-    view! { <main class="page">{move || shown.with(|page| page.view())}</main> }
+    let shown = page::Shown::new(Page::rendered());
+    provide_context(shown);
+    page::follow_history(shown);
+    view! { <main class="page">{move || shown.page.with(|page| page.view())}</main> }
 }
 
 impl Page {

@@ -71,9 +71,35 @@ impl Page {
     }
 }
 
-/// The page on screen; provided by `App`.
+/// The page on screen and its address; provided by `App`.
 #[derive(Clone, Copy)]
-pub struct Shown(pub RwSignal<Page>);
+pub struct Shown {
+    pub page: RwSignal<Page>,
+    /// The page's path and query: a step in history that keeps them (an
+    /// in-page `#link`) stays on this page.
+    at: StoredValue<String>,
+}
+
+impl Shown {
+    /// `page`, at the browser's current address.
+    pub fn new(page: Page) -> Self {
+        Shown {
+            page: RwSignal::new(page),
+            at: StoredValue::new(here()),
+        }
+    }
+}
+
+/// The browser's current path and query (empty on the server).
+fn here() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = window().location();
+        location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
 
 /// The page at `path` (with its query), for moving to it without a reload.
 #[server(prefix = "/api", endpoint = "page")]
@@ -96,7 +122,7 @@ pub async fn go(path: &str) {
 /// Shows the page at `path`; `push` adds it to the tab's history (not done
 /// for the back and forward buttons, which moved in history already).
 async fn show(path: &str, push: bool) {
-    let Some(Shown(shown)) = use_context::<Shown>() else {
+    let Some(shown) = use_context::<Shown>() else {
         return crate::go_to(path);
     };
     match load_page(path.to_owned()).await {
@@ -109,7 +135,8 @@ async fn show(path: &str, push: bool) {
                 }
             }
             document().set_title(&page.title());
-            shown.set(page);
+            shown.at.set_value(path.to_owned());
+            shown.page.set(page);
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }
         Err(_) => crate::go_to(path),
@@ -117,17 +144,19 @@ async fn show(path: &str, push: bool) {
 }
 
 /// Follows the back and forward buttons between pages shown by [`go`].
-pub fn follow_history() {
+pub fn follow_history(shown: Shown) {
     #[cfg(feature = "hydrate")]
     {
-        let handle = window_event_listener(leptos::ev::popstate, |_| {
-            let location = window().location();
-            let path =
-                location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
-            leptos::task::spawn_local(async move { show(&path, false).await });
+        let handle = window_event_listener(leptos::ev::popstate, move |_| {
+            let path = here();
+            if shown.at.with_value(|at| *at != path) {
+                leptos::task::spawn_local(async move { show(&path, false).await });
+            }
         });
         on_cleanup(move || handle.remove());
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = shown;
 }
 
 /// Decides the page at `path_and_query` (`/`, `/room/K7Q-DM3-XPA?before=40`)

@@ -55,9 +55,18 @@ for (const mode of MODES) {
         const heading = alice.page.getByRole('heading', { level: 1 });
         await eventually(async () => assert.match(await heading.innerText(), new RegExp(code)));
         assert.equal(await alice.page.title(), `Room ${code} · Chatdrop`);
+        const pageLoads = [];
+        alice.page.on('request', (r) => {
+          if (new URL(r.url()).pathname === '/api/page') pageLoads.push(r.url());
+        });
+        // An in-page #link is a step in history too, but no new page.
+        await alice.page.evaluate(() => { window.location.hash = 'latest'; });
+        await alice.page.goBack();
+        assert.equal(new URL(alice.page.url()).pathname, `/room/${code}`);
 
         await alice.page.goBack();
         await alice.page.getByRole('button', { name: 'Create room' }).waitFor();
+        assert.equal(pageLoads.length, 1, 'only leaving the room loaded a page');
         assert.equal(new URL(alice.page.url()).pathname, '/');
         assert.equal(await alice.page.getByLabel('Your name').inputValue(), 'Alice');
         await eventually(async () => assert.equal(await alice.page.title(), 'Chatdrop'));
