@@ -140,7 +140,7 @@ fn go_to(path: &str) {
 fn NotFound() -> impl IntoView {
     view! {
         <section class="card">
-            <h1>"Page not found"</h1>
+            <h1 tabindex="-1">"Page not found"</h1>
             <p>"There's nothing at this address."</p>
             <p><a href="/">"Go to Chatdrop"</a></p>
         </section>

@@ -98,7 +98,7 @@ pub fn LoginCard(
     };
     view! {
         <section class="card login" aria-labelledby="login-title">
-            <h1 id="login-title" class="brand">{title}</h1>
+            <h1 id="login-title" class="brand" tabindex="-1">{title}</h1>
             {intro}
             <form method="post" action="/" on:submit=on_submit novalidate>
                 {move || error.get().map(|e| view! { <p role="alert" class="alert">{e.to_string()}</p> })}

@@ -138,6 +138,18 @@ async fn show(path: &str, push: bool) {
             shown.at.set_value(path.to_owned());
             shown.page.set(page);
             window.scroll_to_with_x_and_y(0.0, 0.0);
+            // As a page load would, start reading at the new page: screen
+            // readers announce its heading (each page's `<h1>` takes focus
+            // for this, `tabindex="-1"`), and Tab goes on from there.
+            request_animation_frame(|| {
+                use wasm_bindgen::JsCast;
+                let heading = document().query_selector("main h1").ok().flatten();
+                if let Some(heading) =
+                    heading.and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = heading.focus();
+                }
+            });
         }
         Err(_) => crate::go_to(path),
     }

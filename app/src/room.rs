@@ -138,7 +138,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
             <header class="room-header">
                 <div>
                     <p class="brand small">"Chatdrop"</p>
-                    <h1 id="room-title">"Room " <span class="code">{code.to_string()}</span></h1>
+                    <h1 id="room-title" tabindex="-1">"Room " <span class="code">{code.to_string()}</span></h1>
                     <p class="me">"You're in as " <strong class="name">{me.name.to_string()}</strong></p>
                 </div>
                 <form method="post" action="/leave" on:submit=on_leave>

@@ -22,6 +22,8 @@ for (const mode of MODES) {
       if (mode.js) {
         assert.equal(await alice.page.evaluate(() => window.__sameDocument), true,
           'moving to the room happens in place, not by a reload');
+        await eventually(async () => assert.equal(await alice.page.evaluate(() => document.activeElement?.id),
+          'room-title', 'the new page is read from its heading'));
       }
       await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
 
