@@ -121,7 +121,7 @@ describe('installable, offline-capable and accessible', () => {
     await p.close();
   });
 
-  it('has no accessibility violations on the login page or in a room', async () => {
+  it('has no accessibility violations on the login page, in a room or on the share page', async () => {
     const context = await env.browser.newContext({ baseURL: env.server.url, bypassCSP: true });
     const page = await context.newPage();
     await page.goto('/');
@@ -135,6 +135,10 @@ describe('installable, offline-capable and accessible', () => {
     await page.getByRole('textbox', { name: 'Message' }).press('Enter');
     await page.getByRole('log', { name: 'Messages' }).getByText('hello').waitFor();
     assert.deepEqual(await violations(page), [], 'room page');
+    await page.goto('/share');
+    await page.locator('html[data-hydrated]').waitFor();
+    await page.getByText('Nothing is waiting to be shared.').waitFor();
+    assert.deepEqual(await violations(page), [], 'share page');
     await context.close();
   });
 });
