@@ -89,6 +89,11 @@ impl Store {
     }
 }
 
+/// A field of a stored record.
+pub fn field(record: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(record, &name.into()).ok()
+}
+
 /// Waits for a request's success (its result) or error.
 async fn request(request: &IdbRequest) -> Result<JsValue, JsValue> {
     let promise = Promise::new(&mut |resolve, reject| {

@@ -109,13 +109,13 @@ pub fn App() -> impl IntoView {
     let shown = page::Shown::new(Page::rendered());
     provide_context(shown);
     page::follow_history(shown);
-    view! { <main class="page">{move || shown.page.with(|page| page.view())}</main> }
+    view! { <main class="page">{move || shown.page.get().view()}</main> }
 }
 
 impl Page {
     /// The page's view.
-    fn view(&self) -> AnyView {
-        match self.clone() {
+    fn view(self) -> AnyView {
+        match self {
             Page::Home(prefill) => view! { <login::LoginCard prefill invited=None /> }.erase(),
             Page::Invite(prefill) => {
                 let invited = protocol::RoomCode::parse(&prefill.code).ok();

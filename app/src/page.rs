@@ -182,17 +182,16 @@ pub async fn decide(
     path_and_query: &str,
 ) -> (Page, u16) {
     let uri = path_and_query.parse::<http::Uri>().unwrap_or_default();
-    let name = || {
-        caller
-            .session
-            .as_ref()
-            .map(|s| s.name.to_string())
-            .unwrap_or_default()
-    };
+    // Every login form starts with the session's name.
+    let name = caller
+        .session
+        .as_ref()
+        .map(|s| s.name.to_string())
+        .unwrap_or_default();
     let path = uri.path();
     if path == "/" {
         let prefill = LoginPrefill {
-            name: name(),
+            name,
             ..LoginPrefill::default()
         };
         return (Page::Home(prefill), 200);
@@ -200,7 +199,7 @@ pub async fn decide(
     if path == "/share" {
         let room = caller.session.as_ref().and_then(|s| s.room.as_ref());
         let prefill = LoginPrefill {
-            name: name(),
+            name,
             code: room.map(ToString::to_string).unwrap_or_default(),
             error: None,
         };
@@ -215,21 +214,21 @@ pub async fn decide(
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.into_owned())
     };
-    match room_page(
+    let room = room_page(
         backend,
         caller,
         origin,
+        &name,
         &code,
         query("before"),
         query("error"),
-    )
-    .await
-    {
+    );
+    match room.await {
         Ok(page) => (page, 200),
         Err(error) => {
             let status = error.status();
             let prefill = LoginPrefill {
-                name: name(),
+                name,
                 error: Some(error),
                 ..LoginPrefill::default()
             };
@@ -239,7 +238,7 @@ pub async fn decide(
 }
 
 /// What `/room/{code}` shows the caller: the room if they are in it,
-/// otherwise the login form with the code filled in. `before` pages back
+/// otherwise the login form with `name` and the code filled in. `before` pages back
 /// through history; `error` names what went wrong with a message posted
 /// without JavaScript. Values that don't parse are ignored, as a stale link
 /// deserves.
@@ -248,17 +247,14 @@ async fn room_page(
     backend: &dyn crate::backend::Backend,
     caller: &crate::backend::Caller,
     origin: &str,
+    name: &str,
     code: &str,
     before: Option<String>,
     error: Option<String>,
 ) -> Result<Page, AppError> {
     use crate::protocol::{Member, Seq};
 
-    let name = caller
-        .session
-        .as_ref()
-        .map(|s| s.name.to_string())
-        .unwrap_or_default();
+    let name = name.to_owned();
     let parsed = match RoomCode::parse(code) {
         Ok(parsed) => parsed,
         Err(error) => {

@@ -26,7 +26,7 @@ mod browser {
     use wasm_bindgen::{JsCast, JsValue};
 
     use crate::chat::ChatState;
-    use crate::idb::Store;
+    use crate::idb::{field, Store};
     use crate::protocol::RoomCode;
 
     /// Where the service worker leaves what was shared: one record, `pending`.
@@ -68,7 +68,8 @@ mod browser {
             let Ok(Some(record)) = SHARES.get(PENDING).await else {
                 return;
             };
-            if field(&record, "room") != room.to_string() || SHARES.delete(PENDING).await.is_err() {
+            let claimed = field(&record, "room").and_then(|r| r.as_string());
+            if claimed != Some(room.to_string()) || SHARES.delete(PENDING).await.is_err() {
                 return;
             }
             let shared = read(&record);
@@ -84,21 +85,12 @@ mod browser {
     }
 
     fn read(record: &JsValue) -> Shared {
-        let (title, text, url) = (
-            field(record, "title"),
-            field(record, "text"),
-            field(record, "url"),
-        );
-        let text = match (text.trim(), url.trim()) {
-            ("", "") => title,
-            (text, "") => text.to_owned(),
-            ("", url) => url.to_owned(),
-            // Apps often put the link in the text as well.
-            (text, url) if text.contains(url) => text.to_owned(),
-            (text, url) => format!("{text}\n{url}"),
+        let text = |name| {
+            field(record, name)
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
         };
-        let files = Reflect::get(record, &"files".into())
-            .ok()
+        let files = field(record, "files")
             .and_then(|f| f.dyn_into::<Array>().ok())
             .map(|files| {
                 files
@@ -107,14 +99,10 @@ mod browser {
                     .collect()
             })
             .unwrap_or_default();
-        Shared { text, files }
-    }
-
-    fn field(record: &JsValue, name: &str) -> String {
-        Reflect::get(record, &name.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
+        Shared {
+            text: super::message(&text("title"), &text("text"), &text("url")),
+            files,
+        }
     }
 }
 

@@ -276,7 +276,7 @@ pub fn restore(state: ChatState, room: RoomCode) {
         let room = room.to_string();
         let mut restored = false;
         for record in records {
-            let field = |name: &str| Reflect::get(&record, &name.into()).ok();
+            let field = |name: &str| crate::idb::field(&record, name);
             let text = |name: &str| field(name).and_then(|v| v.as_string());
             let (Some(key), Some(upload), Some(name)) = (text("key"), text("upload"), text("name"))
             else {

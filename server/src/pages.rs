@@ -29,24 +29,18 @@ pub async fn show(
         .map_or("/", |p| p.as_str())
         .to_owned();
     let (page, status) = app::page::decide(&*state.backend(), &caller, &origin, &path).await;
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     render(&state, request, page, status).await
 }
 
 /// Renders `page` (the whole document) under `status`.
-pub async fn render(
-    state: &AppState,
-    request: Request,
-    page: Page,
-    status: StatusCode,
-) -> Response {
+pub async fn render(state: &AppState, request: Request, page: Page, status: u16) -> Response {
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || provide_context(page.clone()),
         move || app::shell(options.clone()),
     );
     let mut response = render(request).await.into_response();
-    *response.status_mut() = status;
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     response
 }
 
@@ -62,9 +56,4 @@ pub async fn site_file_or_not_found(
         app::shell,
     );
     serve(uri, state, request).await
-}
-
-/// The status a refusal is answered with.
-pub fn status_of(error: &app::error::AppError) -> StatusCode {
-    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST)
 }

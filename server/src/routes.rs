@@ -124,9 +124,6 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
 
 /// Renders the login page with `prefill`, under the error's status.
 async fn render_login(state: &AppState, page: Request, prefill: LoginPrefill) -> Response {
-    let status = prefill
-        .error
-        .as_ref()
-        .map_or(StatusCode::OK, crate::pages::status_of);
+    let status = prefill.error.as_ref().map_or(200, AppError::status);
     crate::pages::render(state, page, Page::Home(prefill), status).await
 }
