@@ -30,7 +30,7 @@ wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sle
 
 start_chatdrop() {
   rm -rf "$work/chatdrop"
-  RUST_LOG=error target/release/chatdrop --host 127.0.0.1 --port 5101 --data-dir "$work/chatdrop" --new-room-burst 1000 >/dev/null 2>&1 &
+  RUST_LOG=error target/release/chatdrop --host 127.0.0.1 --port 5101 --data-dir "$work/chatdrop" --new-room-burst 1000 --max-connections 100000 --max-connections-per-address 100000 >/dev/null 2>&1 &
   chatdrop=$!; pids+=("$chatdrop")
   wait_up http://127.0.0.1:5101/
 }

@@ -64,6 +64,55 @@ pub trait Backend: Send + Sync + 'static {
     fn session_cookie(&self, session: &Session) -> HeaderValue;
 }
 
+/// Signs the caller in as the login form asks: the one implementation
+/// behind `POST /` and the `login` server function.
+pub async fn sign_in(
+    backend: &dyn Backend,
+    caller: &Caller,
+    form: LoginForm,
+) -> Result<(RoomCode, Session), AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    backend.login(caller, form).await
+}
+
+/// Takes the caller out of their room (they keep their name): the one
+/// implementation behind `POST /leave` and the `leave` server function.
+/// Returns the session to store, if there is one.
+pub async fn leave(backend: &dyn Backend, caller: &Caller) -> Result<Option<Session>, AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let Some(mut session) = caller.session.clone() else {
+        return Ok(None);
+    };
+    if let Some(code) = session.room.take() {
+        let who = Member {
+            user: session.user.clone(),
+            name: session.name.clone(),
+        };
+        backend.leave_room(&who, &code).await;
+    }
+    Ok(Some(session))
+}
+
+/// Posts a message as the caller, who must be in room `code`: what the
+/// message form without JavaScript does.
+pub async fn post(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+    id: ClientMsgId,
+    text: String,
+) -> Result<Seq, AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let who = member(caller, code)?;
+    backend.post_message(&who, code, id, text).await
+}
+
 /// The backend, as provided by the server.
 pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
     use_context::<Arc<dyn Backend>>().ok_or(AppError::Internal)
@@ -94,15 +143,15 @@ pub fn fail<T>(error: AppError) -> Result<T, AppError> {
     Err(error)
 }
 
-/// The caller's session, if they are in room `code`.
-pub fn member_of(code: &RoomCode) -> Result<Member, AppError> {
-    let session = caller()?.session.ok_or(AppError::NotSignedIn)?;
+/// The caller as a member of room `code`, if they are in it.
+pub fn member(caller: &Caller, code: &RoomCode) -> Result<Member, AppError> {
+    let session = caller.session.as_ref().ok_or(AppError::NotSignedIn)?;
     if session.room.as_ref() != Some(code) {
         return Err(AppError::NotInRoom);
     }
     Ok(Member {
-        user: session.user,
-        name: session.name,
+        user: session.user.clone(),
+        name: session.name.clone(),
     })
 }
 

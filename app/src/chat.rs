@@ -184,9 +184,9 @@ impl ChatState {
     /// Posts `text` as a new message, shown as pending until the server
     /// confirms it (and sent again on reconnect until then); or says what
     /// is wrong with it.
-    pub fn post(&self, text: String) -> Result<(), &'static str> {
+    pub fn post(&self, text: String) -> Result<(), String> {
         let id = new_client_id();
-        ClientMsg::validate_send(&id, &text).map_err(|(_, message)| message)?;
+        ClientMsg::validate_send(&id, &text).map_err(|e| e.to_string())?;
         self.pending.update(|p| {
             p.push(Pending {
                 id: id.clone(),

@@ -1,11 +1,20 @@
-//! The errors a person can meet, with the words they will read.
+//! Every error a person or a program can meet, with the words they read.
 //!
-//! One enum serves server functions and plain form posts alike, so the
-//! JavaScript and no-JavaScript paths say exactly the same thing.
+//! One enum serves server functions, plain form posts and the room's
+//! socket alike: HTTP answers use [`AppError::status`], socket `error`
+//! frames use [`AppError::code`] (the wire's [`ErrorCode`]) and the same
+//! text. Each text is written here once.
 
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::protocol::chunk::UploadId;
+use crate::protocol::error_code::ErrorCode;
+use crate::protocol::limits::{
+    CHUNK_HEADER_BYTES, CLIENT_ID_MAX_BYTES, MESSAGE_MAX_CHARS, NAME_MAX_CHARS,
+};
+use crate::units;
 
 /// Something the user should be told, in a sentence they can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -14,7 +23,7 @@ pub enum AppError {
     #[error("Please enter your name.")]
     NameEmpty,
     /// The name is longer than the limit.
-    #[error("Your name can be at most 32 characters long.")]
+    #[error("Your name can be at most {NAME_MAX_CHARS} characters long.")]
     NameTooLong,
     /// The name contains tabs, line breaks or other control characters.
     #[error("Your name can't contain control characters such as tabs or line breaks.")]
@@ -34,8 +43,11 @@ pub enum AppError {
     #[error("Type a message first.")]
     MessageEmpty,
     /// A message over the length limit.
-    #[error("Messages can be at most 4000 characters long.")]
+    #[error("Messages can be at most {MESSAGE_MAX_CHARS} characters long.")]
     MessageTooLong,
+    /// A message or upload id that is empty or too long.
+    #[error("Message ids are 1 to {CLIENT_ID_MAX_BYTES} bytes.")]
+    BadClientId,
     /// The caller is not in the room they tried to use.
     #[error("You're not in this room. Join it first.")]
     NotInRoom,
@@ -53,6 +65,69 @@ pub enum AppError {
     /// The request came from another site.
     #[error("This request came from another site and was refused.")]
     ForeignOrigin,
+    /// A socket frame that is not JSON, or not a known message.
+    #[error("That frame is not a message this server knows.")]
+    BadFrame,
+    /// Too many socket frames too fast.
+    #[error("You're sending too fast; slow down.")]
+    RateLimited,
+    /// A message could not be stored (the database is unavailable).
+    #[error("The message could not be stored; try again.")]
+    MessageNotStored,
+    /// The room could not be opened (the database is unavailable).
+    #[error("The room is unavailable; try again.")]
+    RoomUnavailable,
+    /// A file could not be handled (storage is unavailable).
+    #[error("The server couldn't handle that file; try again.")]
+    FileUnavailable,
+    /// A file over the server's limit.
+    #[error("Files can be at most {}; this one is {}.", units::bytes(*max), units::bytes(*size))]
+    FileTooLarge {
+        /// The limit, in bytes.
+        max: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// An offered file name over the limit.
+    #[error("That file name is too long; rename the file and try again.")]
+    FileNameTooLong,
+    /// An offered file type over the limit.
+    #[error("That file type is too long.")]
+    FileTypeTooLong,
+    /// A binary frame too short to be a chunk.
+    #[error("A file chunk starts with a {CHUNK_HEADER_BYTES}-byte header.")]
+    ChunkHeader,
+    /// No such upload of the caller's in progress.
+    #[error("That upload isn't in progress any more.")]
+    UnknownUpload(UploadId),
+    /// A chunk before the stored bytes' end: nothing was written.
+    #[error("That chunk was already received.")]
+    ChunkRepeated {
+        /// The upload.
+        upload: UploadId,
+        /// Where the next chunk must start.
+        expected: u64,
+    },
+    /// A chunk after the stored bytes' end: nothing was written.
+    #[error("That chunk skips bytes.")]
+    ChunkSkips {
+        /// The upload.
+        upload: UploadId,
+        /// Where the next chunk must start.
+        expected: u64,
+    },
+    /// More bytes than the offered size.
+    #[error("More bytes arrived than the file's size; the extra chunk was refused.")]
+    ChunkOverflow(UploadId),
+    /// A chunk could not be written (a fault, not the disk filling up).
+    #[error("The server couldn't store that chunk; try again.")]
+    ChunkNotStored,
+    /// The disk filled up: the upload ended.
+    #[error("The server's disk is full, so the upload stopped. Chat still works.")]
+    DiskFull(UploadId),
+    /// Writing failed for another reason: the upload ended.
+    #[error("The server couldn't store the file, so the upload stopped.")]
+    UploadFailed(UploadId),
     /// A fault on the server; details are in its log, not here.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -66,25 +141,63 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::UnknownRoom => 404,
-            Self::Throttled(_) | Self::TooManyRooms(_) => 429,
+            Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
             Self::NotSignedIn => 401,
-            Self::NotInRoom => 403,
-            Self::ForeignOrigin => 403,
+            Self::NotInRoom | Self::ForeignOrigin => 403,
+            Self::FileTooLarge { .. } => 413,
+            Self::MessageNotStored
+            | Self::RoomUnavailable
+            | Self::FileUnavailable
+            | Self::ChunkNotStored
+            | Self::DiskFull(_)
+            | Self::UploadFailed(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
             _ => 400,
         }
     }
-}
 
-impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+    /// The code a socket `error` frame carries for it.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::MessageEmpty => ErrorCode::EmptyMessage,
+            Self::MessageTooLong => ErrorCode::MessageTooLong,
+            Self::BadClientId => ErrorCode::BadClientId,
+            Self::RateLimited | Self::Throttled(_) | Self::TooManyRooms(_) => {
+                ErrorCode::RateLimited
+            }
+            Self::FileTooLarge { .. } | Self::ChunkOverflow(_) => ErrorCode::FileTooLarge,
+            Self::FileNameTooLong | Self::FileTypeTooLong => ErrorCode::BadOffer,
+            Self::UnknownUpload(_) => ErrorCode::UnknownUpload,
+            Self::ChunkRepeated { .. } | Self::ChunkSkips { .. } => ErrorCode::BadOffset,
+            Self::DiskFull(_) => ErrorCode::DiskFull,
+            Self::BadFrame | Self::ChunkHeader => ErrorCode::BadFrame,
+            _ => ErrorCode::Unavailable,
+        }
     }
-}
 
-impl AppError {
+    /// The upload the error is about, if any.
+    pub fn upload(&self) -> Option<&UploadId> {
+        match self {
+            Self::UnknownUpload(upload)
+            | Self::ChunkRepeated { upload, .. }
+            | Self::ChunkSkips { upload, .. }
+            | Self::ChunkOverflow(upload)
+            | Self::DiskFull(upload)
+            | Self::UploadFailed(upload) => Some(upload),
+            _ => None,
+        }
+    }
+
+    /// For a chunk at the wrong place: where the next one must start.
+    pub fn expected(&self) -> Option<u64> {
+        match self {
+            Self::ChunkRepeated { expected, .. } | Self::ChunkSkips { expected, .. } => {
+                Some(*expected)
+            }
+            _ => None,
+        }
+    }
+
     /// A short stable name for the errors a page can be sent back with in
     /// its query string (`?error=message_empty`).
     pub fn query_key(&self) -> Option<&'static str> {
@@ -101,5 +214,61 @@ impl AppError {
         [Self::MessageEmpty, Self::MessageTooLong, Self::NotInRoom]
             .into_iter()
             .find(|e| e.query_key() == Some(key))
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_in_the_words_come_from_the_constants() {
+        assert_eq!(
+            AppError::NameTooLong.to_string(),
+            "Your name can be at most 32 characters long."
+        );
+        assert_eq!(
+            AppError::MessageTooLong.to_string(),
+            "Messages can be at most 4000 characters long."
+        );
+        assert_eq!(
+            AppError::FileTooLarge {
+                max: 4 << 30,
+                size: 5 << 30
+            }
+            .to_string(),
+            "Files can be at most 4.0 GB; this one is 5.0 GB."
+        );
+    }
+
+    #[test]
+    fn socket_errors_carry_their_code_upload_and_offset() {
+        let upload = UploadId("0".repeat(32));
+        let error = AppError::ChunkSkips {
+            upload: upload.clone(),
+            expected: 7,
+        };
+        assert_eq!(error.code(), ErrorCode::BadOffset);
+        assert_eq!(error.upload(), Some(&upload));
+        assert_eq!(error.expected(), Some(7));
+        assert_eq!(AppError::MessageEmpty.code(), ErrorCode::EmptyMessage);
+        assert_eq!(AppError::BadFrame.upload(), None);
+    }
+
+    #[test]
+    fn query_keys_round_trip() {
+        for error in [AppError::MessageEmpty, AppError::NotInRoom] {
+            let key = error.query_key().unwrap();
+            assert_eq!(AppError::from_query_key(key), Some(error));
+        }
+        assert_eq!(AppError::from_query_key("nonsense"), None);
     }
 }

@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod chat;
+pub mod client;
 mod erase;
 pub mod error;
 #[cfg(feature = "hydrate")]

@@ -16,21 +16,17 @@ use crate::protocol::{RoomCode, NAME_MAX_CHARS};
 /// `action` is the pressed button's value: `create` or `join`.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(name: String, code: String, action: String) -> Result<RoomCode, AppError> {
-    use crate::backend::{backend, caller, fail, set_session};
+    use crate::backend::{backend, caller, fail, set_session, sign_in};
     use crate::model::LoginForm;
     use crate::protocol::LoginAction;
 
     let backend = backend()?;
-    let caller = caller()?;
-    if !caller.same_origin {
-        return fail(AppError::ForeignOrigin);
-    }
     let form = LoginForm {
         name,
         code,
         action: LoginAction::from_form(&action),
     };
-    match backend.login(&caller, form).await {
+    match sign_in(&*backend, &caller()?, form).await {
         Ok((code, session)) => {
             set_session(&*backend, &session);
             Ok(code)

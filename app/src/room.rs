@@ -15,23 +15,27 @@ use crate::model::{HistoryPage, RoomView};
 /// JavaScript, messages go over the WebSocket instead.
 #[server(prefix = "/api", endpoint = "post_message")]
 pub async fn post_message(code: String, text: String, client_id: String) -> Result<(), AppError> {
-    use crate::backend::{backend, fail, member_of};
+    use crate::backend::{backend, caller, fail, post};
     use crate::protocol::{ClientMsgId, RoomCode};
 
     let code = RoomCode::parse(&code)?;
-    let who = match member_of(&code) {
-        Ok(who) => who,
-        Err(error) => return fail(error),
-    };
-    let result = backend()?
-        .post_message(&who, &code, ClientMsgId(client_id), text)
-        .await;
+    let result = post(
+        &*backend()?,
+        &caller()?,
+        &code,
+        ClientMsgId(client_id),
+        text,
+    )
+    .await;
     let back = match result {
         Ok(_) => code.path(),
-        Err(error) => match error.query_key() {
-            Some(key) => format!("{}?error={key}", code.path()),
-            None => return fail(error),
-        },
+        // What is wrong with the message goes back to the room to be shown;
+        // anything else (not a member, another site) is refused outright.
+        Err(error @ (AppError::MessageEmpty | AppError::MessageTooLong)) => {
+            let key = error.query_key().unwrap_or_default();
+            format!("{}?error={key}", code.path())
+        }
+        Err(error) => return fail(error),
     };
     leptos_axum::redirect(&back);
     Ok(())
@@ -40,11 +44,11 @@ pub async fn post_message(code: String, text: String, client_id: String) -> Resu
 /// The events before `before` in room `code`, for scrolling back.
 #[server(prefix = "/api", endpoint = "older_events")]
 pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppError> {
-    use crate::backend::{backend, fail, member_of};
+    use crate::backend::{backend, caller, fail, member};
     use crate::protocol::RoomCode;
 
     let code = RoomCode::parse(&code)?;
-    if let Err(error) = member_of(&code) {
+    if let Err(error) = member(&caller()?, &code) {
         return fail(error);
     }
     backend()?
@@ -58,21 +62,15 @@ pub async fn leave() -> Result<(), AppError> {
     use crate::backend::{backend, caller, fail, set_session};
 
     let backend = backend()?;
-    let caller = caller()?;
-    if !caller.same_origin {
-        return fail(AppError::ForeignOrigin);
-    }
-    if let Some(mut session) = caller.session {
-        if let Some(code) = session.room.take() {
-            let who = crate::protocol::Member {
-                user: session.user.clone(),
-                name: session.name.clone(),
-            };
-            backend.leave_room(&who, &code).await;
+    match crate::backend::leave(&*backend, &caller()?).await {
+        Ok(session) => {
+            if let Some(session) = session {
+                set_session(&*backend, &session);
+            }
+            Ok(())
         }
-        set_session(&*backend, &session);
+        Err(error) => fail(error),
     }
-    Ok(())
 }
 
 /// The room itself, for a member: header, chat, members, invite.

@@ -295,26 +295,26 @@ fn sends_are_validated() {
     let id = ClientMsgId("c".into());
     assert!(ClientMsg::validate_send(&id, "hi").is_ok());
     assert_eq!(
-        ClientMsg::validate_send(&id, " \n ").unwrap_err().0,
+        ClientMsg::validate_send(&id, " \n ").unwrap_err().code(),
         ErrorCode::EmptyMessage
     );
     assert!(ClientMsg::validate_send(&id, &"é".repeat(4000)).is_ok());
     assert_eq!(
         ClientMsg::validate_send(&id, &"é".repeat(4001))
             .unwrap_err()
-            .0,
+            .code(),
         ErrorCode::MessageTooLong
     );
     assert_eq!(
         ClientMsg::validate_send(&ClientMsgId(String::new()), "hi")
             .unwrap_err()
-            .0,
+            .code(),
         ErrorCode::BadClientId
     );
     assert_eq!(
         ClientMsg::validate_send(&ClientMsgId("x".repeat(65)), "hi")
             .unwrap_err()
-            .0,
+            .code(),
         ErrorCode::BadClientId
     );
 }

@@ -18,7 +18,6 @@ use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 use crate::files::hex;
-use crate::state::AppState;
 
 /// The bundle's files that browsers load.
 const KINDS: &[&str] = &[".js", ".wasm", ".css"];
@@ -165,11 +164,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// `GET /pkg/{version}/{file}`: this build's files, compressed when the
 /// browser accepts it, cacheable for a year.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(bundle): State<std::sync::Arc<Bundle>>,
     UrlPath((version, file)): UrlPath<(String, String)>,
     request: Request,
 ) -> Response {
-    let bundle = &state.bundle;
     // Only this build's files, by exact name: nothing else is reachable.
     if version != bundle.version || !bundle.files.contains(&file) {
         return (StatusCode::NOT_FOUND, "No such file.").into_response();

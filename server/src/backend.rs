@@ -6,18 +6,16 @@ use std::sync::Arc;
 use app::backend::{Backend, Caller};
 use app::error::AppError;
 use app::model::{HistoryPage, LoginForm, Session};
-use app::protocol::{
-    ClientMsg, ClientMsgId, ErrorCode, LoginAction, Member, RoomCode, Seq, UserId, UserName,
-};
+use app::protocol::{ClientMsg, ClientMsgId, LoginAction, Member, RoomCode, Seq, UserId, UserName};
 use axum::http::HeaderValue;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::{Hooks, Timings};
 use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
-use crate::socket::Timings;
 use crate::store::Store;
 use crate::throttle::Throttle;
 use crate::transfers::Transfers;
@@ -38,10 +36,14 @@ pub struct Chatdrop {
     pub transfers: Arc<Transfers>,
     /// WebSocket timings.
     pub timings: Timings,
-    /// Cancelled when the server shuts down: sockets close with 1001.
+    /// Cancelled when the server shuts down: sockets close with 1001,
+    /// timers and sweepers stop.
     pub shutdown: CancellationToken,
-    /// Every socket task, so shutdown can wait for them.
-    pub sockets: TaskTracker,
+    /// Every background task (sockets, grace timers, sweepers), so shutdown
+    /// waits for them before the database closes.
+    pub tasks: TaskTracker,
+    /// Faults tests inject.
+    pub hooks: Hooks,
     /// Cookie signing.
     pub sessions: Sessions,
     /// Budgets for wrong room codes.
@@ -133,10 +135,7 @@ impl Backend for Chatdrop {
         } else {
             id
         };
-        ClientMsg::validate_send(&id, &text).map_err(|(code, _)| match code {
-            ErrorCode::MessageTooLong => AppError::MessageTooLong,
-            _ => AppError::MessageEmpty,
-        })?;
+        ClientMsg::validate_send(&id, &text)?;
         let room = self.hub.room(code).await.map_err(internal)?;
         room.post(who, id, text).await.map_err(internal)
     }

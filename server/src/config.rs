@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -64,6 +65,21 @@ pub struct Config {
     )]
     pub header_read_timeout_ms: u64,
 
+    /// Open connections (HTTP and WebSocket) the server accepts in all;
+    /// more get `503`. Lowered at start to what the process's open-file
+    /// limit leaves room for.
+    #[arg(long, env = "CHATDROP_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Open connections one network (an IPv4 address or an IPv6 /64) may
+    /// hold; more get `503`. A team behind one NAT shares this.
+    #[arg(
+        long,
+        env = "CHATDROP_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 500
+    )]
+    pub max_connections_per_address: usize,
+
     /// The largest file people may share, in bytes (default 4 GiB).
     #[arg(long, env = "CHATDROP_MAX_FILE_BYTES", default_value_t = app::protocol::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_bytes: u64,
@@ -78,10 +94,41 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_ABANDONED_UPLOAD_SECS", default_value_t = 86_400)]
     pub abandoned_upload_secs: u64,
 
-    /// Test hook: uploads fail as if the disk were full once this many of
-    /// their bytes are stored.
+    /// Test hooks; never set from the command line.
     #[arg(skip)]
+    pub hooks: Hooks,
+}
+
+/// Faults tests inject into a running server.
+#[derive(Clone, Debug, Default)]
+pub struct Hooks {
+    /// Uploads fail as if the disk were full once this many of their bytes
+    /// are stored.
     pub disk_full_after: Option<u64>,
+    /// A socket task panics when its client sends this message text.
+    pub panic_on_message: Option<String>,
+}
+
+/// WebSocket timings, configurable so tests can run them fast.
+#[derive(Clone, Copy, Debug)]
+pub struct Timings {
+    /// How often the server pings.
+    pub ping_interval: Duration,
+    /// Silence after which a connection counts as dead.
+    pub ping_timeout: Duration,
+    /// How long one write may block before the client counts as stuck.
+    pub send_timeout: Duration,
+}
+
+impl Config {
+    /// The socket timings these flags ask for.
+    pub fn timings(&self) -> Timings {
+        Timings {
+            ping_interval: Duration::from_millis(self.ping_interval_ms.max(1)),
+            ping_timeout: Duration::from_millis(self.ping_timeout_ms),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Config {
@@ -100,10 +147,12 @@ impl Config {
             new_room_burst: 20,
             secure_cookies: false,
             header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
+            max_connections_per_address: 500,
             max_file_bytes: app::protocol::DEFAULT_MAX_FILE_BYTES,
             upload_bytes_per_second: 0,
             abandoned_upload_secs: 86_400,
-            disk_full_after: None,
+            hooks: Hooks::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod backend;
+pub mod bucket;
 pub mod config;
 pub mod downloads;
 pub mod files;
@@ -29,9 +30,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use app::backend::Backend;
+use app::backend::{Backend, Caller};
+use app::error::AppError;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -50,7 +53,6 @@ use crate::backend::Chatdrop;
 use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
-use crate::socket::Timings;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::throttle::Throttle;
@@ -59,6 +61,10 @@ use crate::transfers::{Limits, Transfers};
 /// Form posts and server-function calls are small; uploads will get their
 /// own limits on their own path.
 const BODY_LIMIT: usize = 64 * 1024;
+/// How long shutdown waits for sockets to say goodbye and timers to stop.
+const TASKS_DRAIN: Duration = Duration::from_secs(2);
+/// How often rooms nobody uses are dropped from memory.
+const EVICT_EVERY: Duration = Duration::from_secs(60);
 
 /// Serves Chatdrop on `listener` until `shutdown` resolves.
 pub async fn run(
@@ -66,25 +72,28 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let budget = listen::connection_budget();
+    let limits = listen::Limits {
+        max_connections: config.max_connections.min(budget),
+        max_per_address: config.max_connections_per_address,
+        header_timeout: Duration::from_millis(config.header_read_timeout_ms.max(1)),
+    };
+    tracing::debug!(?limits, "connection limits");
     let (app, chatdrop) = app(&config).await?;
-    let stop_sockets = chatdrop.shutdown.clone();
-    listen::serve(
-        listener,
-        app,
-        Duration::from_millis(config.header_read_timeout_ms.max(1)),
-        async move {
-            shutdown.await;
-            stop_sockets.cancel();
-        },
-    )
+    let stop = chatdrop.shutdown.clone();
+    listen::serve(listener, app, limits, async move {
+        shutdown.await;
+        // Sockets close (1001) and timers stop while requests drain.
+        stop.cancel();
+    })
     .await;
-    // Sockets were told to close (1001); give them a moment to say so.
-    chatdrop.sockets.close();
-    if tokio::time::timeout(Duration::from_secs(5), chatdrop.sockets.wait())
+    // Every socket, timer and sweeper ends before the database closes.
+    chatdrop.tasks.close();
+    if tokio::time::timeout(TASKS_DRAIN, chatdrop.tasks.wait())
         .await
         .is_err()
     {
-        tracing::warn!("some WebSockets did not close in time");
+        tracing::warn!("some background tasks did not end in time");
     }
     chatdrop.store.close().await;
     Ok(())
@@ -96,9 +105,13 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
     let store = Store::open(&config.data_dir).await?;
     let files = FileStore::open(&config.data_dir)?;
+    let tasks = TaskTracker::new();
+    let shutdown = CancellationToken::new();
     let hub = Arc::new(Hub::new(
         store.clone(),
         Duration::from_millis(config.presence_grace_ms),
+        tasks.clone(),
+        shutdown.clone(),
     ));
     let transfers = Arc::new(Transfers::new(
         store.clone(),
@@ -107,7 +120,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         Limits {
             max_file_bytes: config.max_file_bytes,
             bytes_per_second: Some(config.upload_bytes_per_second).filter(|r| *r > 0),
-            disk_full_after: config.disk_full_after,
+            disk_full_after: config.hooks.disk_full_after,
         },
     ));
     let chatdrop = Arc::new(Chatdrop {
@@ -118,15 +131,13 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
         wrong_codes: Throttle::wrong_codes(),
         new_rooms: Throttle::new_rooms(config.new_room_burst),
-        timings: Timings {
-            ping_interval: Duration::from_millis(config.ping_interval_ms.max(1)),
-            ping_timeout: Duration::from_millis(config.ping_timeout_ms),
-            send_timeout: Duration::from_secs(10),
-        },
-        shutdown: CancellationToken::new(),
-        sockets: TaskTracker::new(),
+        timings: config.timings(),
+        shutdown,
+        tasks,
+        hooks: config.hooks.clone(),
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
+    evict_rooms(&chatdrop);
     let mut leptos_options = leptos_options(&config.leptos_config)?;
     let site_root = PathBuf::from(&*leptos_options.site_root);
     let bundle = Bundle::scan(&site_root, &leptos_options.site_pkg_dir, &config.data_dir);
@@ -179,16 +190,25 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
 }
 
 /// Routes every server function (`/api/…`) to Leptos, with the backend
-/// they call as context.
+/// they call as context. A call from another site is refused here, before
+/// any of them runs, with the 403 a server function would send.
 fn server_fns(mut router: Router<AppState>, backend: Arc<dyn Backend>) -> Router<AppState> {
     for (path, method) in server_fn::axum::server_fn_paths() {
         let backend = backend.clone();
         let handler = move |request: axum::extract::Request| async move {
+            let foreign = request
+                .extensions()
+                .get::<Caller>()
+                .is_none_or(|caller| !caller.same_origin);
+            if foreign {
+                return foreign_call(path);
+            }
             leptos_axum::handle_server_fns_with_context(
                 move || provide_context(backend.clone()),
                 request,
             )
             .await
+            .into_response()
         };
         let route = match method {
             Method::GET => get(handler),
@@ -199,6 +219,18 @@ fn server_fns(mut router: Router<AppState>, backend: Arc<dyn Backend>) -> Router
     router
 }
 
+/// A server function's refusal of a call from another site.
+fn foreign_call(path: &str) -> axum::response::Response {
+    use server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
+    let error = AppError::ForeignOrigin;
+    axum::response::Response::builder()
+        .status(error.status())
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(SERVER_FN_ERROR_HEADER, path)
+        .body(axum::body::Body::from(error.ser()))
+        .unwrap_or_default()
+}
+
 /// Deletes abandoned uploads now and then, until shutdown.
 fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
     let transfers = chatdrop.transfers.clone();
@@ -206,7 +238,7 @@ fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
     // Often enough that nothing outlives its deadline by more than a
     // quarter, rarely enough to cost nothing.
     let every = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(3600));
-    tokio::spawn(async move {
+    chatdrop.tasks.spawn(async move {
         loop {
             if let Err(error) = transfers.sweep(idle).await {
                 tracing::warn!(%error, "sweeping abandoned uploads");
@@ -214,6 +246,24 @@ fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(every) => {}
+            }
+        }
+    });
+}
+
+/// Drops rooms nobody uses from memory now and then, until shutdown.
+fn evict_rooms(chatdrop: &Arc<Chatdrop>) {
+    let hub = chatdrop.hub.clone();
+    let shutdown = chatdrop.shutdown.clone();
+    chatdrop.tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(EVICT_EVERY) => {}
+            }
+            let evicted = hub.evict_idle();
+            if evicted > 0 {
+                tracing::debug!(evicted, "idle rooms evicted");
             }
         }
     });

@@ -1,5 +1,10 @@
 //! Live rooms: each owns a broadcast channel, the next sequence number, and
-//! who is online. Rooms are activated on first use and stay in memory.
+//! who is online. Rooms are activated on first use and evicted from memory
+//! once nobody uses them ([`Hub::evict_idle`]).
+//!
+//! A connected tab holds a [`Presence`]: dropping it (however its task
+//! ends, a panic included) is the disconnect, so nobody stays "online"
+//! forever. Grace timers are tracked tasks that end at shutdown.
 //!
 //! Every event is committed to SQLite and then broadcast while the room's
 //! writer lock is held, so all receivers see events in sequence order with
@@ -10,8 +15,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::protocol::{ClientMsgId, EventKind, Member, RoomCode, Seq, ServerMsg, SharedFile, UserId};
-use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::history::Appended;
 use crate::store::Store;
@@ -58,6 +65,8 @@ pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
 pub struct Hub {
     store: Store,
     grace: Duration,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
     // Held only to look up or insert a room, never across an `.await`.
     rooms: Mutex<HashMap<RoomCode, Arc<Room>>>,
 }
@@ -68,6 +77,8 @@ pub struct Room {
     pub code: RoomCode,
     store: Store,
     grace: Duration,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
     tx: broadcast::Sender<Broadcast>,
     /// The next sequence number; the lock serializes appends.
     writer: tokio::sync::Mutex<Seq>,
@@ -86,11 +97,19 @@ struct Online {
 
 impl Hub {
     /// A hub over `store`. A user whose last tab closes is announced as gone
-    /// after `grace`, so a reload makes no leave/join pair.
-    pub fn new(store: Store, grace: Duration) -> Self {
+    /// after `grace`, so a reload makes no leave/join pair. Timers run on
+    /// `tasks` and stop when `shutdown` is cancelled.
+    pub fn new(
+        store: Store,
+        grace: Duration,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             store,
             grace,
+            tasks,
+            shutdown,
             rooms: Mutex::default(),
         }
     }
@@ -110,6 +129,8 @@ impl Hub {
             code: code.clone(),
             store: self.store.clone(),
             grace: self.grace,
+            tasks: self.tasks.clone(),
+            shutdown: self.shutdown.clone(),
             tx: broadcast::channel(CHANNEL_CAPACITY).0,
             writer: tokio::sync::Mutex::new(Seq(latest.0 + 1)),
             online: Mutex::default(),
@@ -135,6 +156,28 @@ impl Hub {
     /// The room if it is live, without touching the database.
     pub fn live(&self, code: &RoomCode) -> Option<Arc<Room>> {
         self.lock().get(code).cloned()
+    }
+
+    /// Drops rooms nobody uses: no tab connected, nobody in their grace
+    /// period, and no task holding the room. They come back from the
+    /// database on next use. Returns how many were dropped.
+    pub fn evict_idle(&self) -> usize {
+        let mut rooms = self.lock();
+        let before = rooms.len();
+        // Only the map holds an idle room: sockets, grace timers and posts
+        // in progress all hold a clone, and new clones are made under this
+        // lock.
+        rooms.retain(|_, room| {
+            Arc::strong_count(room) > 1
+                || room.tx.receiver_count() > 0
+                || !room.lock_online().is_empty()
+        });
+        before - rooms.len()
+    }
+
+    /// How many rooms are in memory.
+    pub fn live_count(&self) -> usize {
+        self.lock().len()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RoomCode, Arc<Room>>> {
@@ -204,8 +247,19 @@ impl Room {
         members
     }
 
-    /// A tab of `who` connected: the first one is announced as a join.
-    pub async fn connect(&self, who: &Member) -> Result<(), sqlx::Error> {
+    /// A tab of `who` connected: the first one is announced as a join. The
+    /// tab counts as connected until the returned guard drops.
+    pub async fn connect(self: &Arc<Self>, who: &Member) -> Result<Presence, sqlx::Error> {
+        // Made first: if announcing fails, dropping it undoes the count.
+        let presence = self.count_tab(who);
+        if presence.first {
+            self.append(who, EventKind::Joined).await?;
+        }
+        self.broadcast_presence();
+        Ok(presence)
+    }
+
+    fn count_tab(self: &Arc<Self>, who: &Member) -> Presence {
         let first = {
             let mut online = self.lock_online();
             let entry = online.entry(who.user.clone()).or_insert_with(|| Online {
@@ -220,16 +274,16 @@ impl Room {
             entry.member = who.clone();
             first
         };
-        if first {
-            self.append(who, EventKind::Joined).await?;
+        Presence {
+            room: self.clone(),
+            who: who.clone(),
+            first,
         }
-        self.broadcast_presence();
-        Ok(())
     }
 
     /// A tab of `who` closed: when it was the last, they are announced as
     /// gone after the grace period unless a tab comes back.
-    pub fn disconnect(self: Arc<Self>, who: &Member) {
+    fn disconnect(self: Arc<Self>, who: &Member) {
         let epoch = {
             let mut online = self.lock_online();
             let Some(entry) = online.get_mut(&who.user) else {
@@ -243,8 +297,18 @@ impl Room {
             entry.epoch
         };
         let who = who.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(self.grace).await;
+        // Dropped outside a runtime (the process is ending): nothing to do.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let tasks = self.tasks.clone();
+        tasks.spawn(async move {
+            // At shutdown the history still shows them present: the next
+            // start gives them the grace period again.
+            tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                () = tokio::time::sleep(self.grace) => {}
+            }
             let gone = {
                 let mut online = self.lock_online();
                 match online.get(&who.user) {
@@ -309,5 +373,93 @@ impl Room {
 
     fn lock_online(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Online>> {
         self.online.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One connected tab of a member; dropping it disconnects the tab.
+pub struct Presence {
+    room: Arc<Room>,
+    who: Member,
+    /// Whether this tab made them present (and was announced as a join).
+    first: bool,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        self.room.clone().disconnect(&self.who);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::protocol::UserName;
+
+    async fn hub() -> (tempfile::TempDir, Store, Hub) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let hub = Hub::new(
+            store.clone(),
+            Duration::from_millis(20),
+            TaskTracker::new(),
+            CancellationToken::new(),
+        );
+        (dir, store, hub)
+    }
+
+    fn alice() -> Member {
+        Member {
+            user: UserId("a".into()),
+            name: UserName::parse("Alice").unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_room_nobody_uses_is_evicted_and_comes_back_from_the_database() {
+        let (_dir, store, hub) = hub().await;
+        let code = store.create_room(&UserId("a".into())).await.unwrap();
+        let room = hub.room(&code).await.unwrap();
+        let presence = room.connect(&alice()).await.unwrap();
+        room.post(&alice(), ClientMsgId("m1".into()), "hi".into())
+            .await
+            .unwrap();
+        assert_eq!(hub.evict_idle(), 0, "a connected room stays");
+        drop(presence);
+        drop(room);
+        assert_eq!(
+            hub.evict_idle(),
+            0,
+            "a room in someone's grace period stays"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(hub.evict_idle(), 1);
+        assert_eq!(hub.live_count(), 0);
+        let again = hub.room(&code).await.unwrap();
+        // Joined, the message, left: the next event continues the numbering.
+        assert_eq!(again.latest().await, Seq(3));
+        assert!(again.members().is_empty());
+    }
+
+    #[tokio::test]
+    async fn dropping_a_presence_announces_one_leave_after_the_grace() {
+        let (_dir, store, hub) = hub().await;
+        let code = store.create_room(&UserId("a".into())).await.unwrap();
+        let room = hub.room(&code).await.unwrap();
+        let mut rx = room.subscribe();
+        let first = room.connect(&alice()).await.unwrap();
+        let second = room.connect(&alice()).await.unwrap();
+        drop(first);
+        drop(second);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut kinds = Vec::new();
+        while let Ok(frame) = rx.try_recv() {
+            if frame.seq.is_some() {
+                kinds.push(frame.text.to_string());
+            }
+        }
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert!(kinds[0].contains(r#""kind":"joined""#));
+        assert!(kinds[1].contains(r#""kind":"left""#));
+        assert!(room.members().is_empty());
     }
 }

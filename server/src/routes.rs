@@ -1,14 +1,15 @@
 //! The original app's plain HTTP routes, for forms posted without
 //! JavaScript: `POST /`, `GET /room`, `POST /leave`; and `POST /share`.
 //!
-//! They share their logic with the server functions through
-//! [`Backend`](app::backend::Backend), so both paths behave the same.
+//! Each calls the same action as its server function
+//! ([`app::backend::sign_in`], [`app::backend::leave`]), so both paths
+//! behave the same, Origin check included.
 
-use app::backend::{Backend, Caller};
+use app::backend::{leave, sign_in, Caller};
 use app::error::AppError;
 use app::model::{LoginForm, LoginPrefill};
 use app::page::Page;
-use app::protocol::{LoginAction, Member};
+use app::protocol::LoginAction;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
@@ -45,25 +46,22 @@ pub async fn post_login(
         Err(rejection) => return (StatusCode::BAD_REQUEST, rejection.body_text()).into_response(),
     };
     let page = Request::from_parts(parts, Body::empty());
-    if !caller.same_origin {
-        return render_login(
-            &state,
-            page,
-            LoginPrefill {
-                error: Some(AppError::ForeignOrigin),
-                ..Default::default()
-            },
-        )
-        .await;
-    }
     let form = LoginForm {
         name: fields.name.clone(),
         code: fields.code.clone(),
         action: LoginAction::from_form(&fields.action),
     };
-    match state.chatdrop.login(&caller, form).await {
+    match sign_in(&*state.chatdrop, &caller, form).await {
         Ok((code, session)) => {
             see_other(&code.path(), Some(state.chatdrop.sessions.cookie(&session)))
+        }
+        // A foreign site learns nothing back, not even what it typed.
+        Err(AppError::ForeignOrigin) => {
+            let prefill = LoginPrefill {
+                error: Some(AppError::ForeignOrigin),
+                ..Default::default()
+            };
+            render_login(&state, page, prefill).await
         }
         Err(error) => {
             let prefill = LoginPrefill {
@@ -89,20 +87,14 @@ pub async fn post_leave(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    if !caller.same_origin {
-        return (StatusCode::FORBIDDEN, AppError::ForeignOrigin.to_string()).into_response();
+    match leave(&*state.chatdrop, &caller).await {
+        Ok(session) => see_other("/", session.map(|s| state.chatdrop.sessions.cookie(&s))),
+        Err(error) => (
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
+            error.to_string(),
+        )
+            .into_response(),
     }
-    let Some(mut session) = caller.session else {
-        return see_other("/", None);
-    };
-    if let Some(code) = session.room.take() {
-        let who = Member {
-            user: session.user.clone(),
-            name: session.name.clone(),
-        };
-        state.chatdrop.leave_room(&who, &code).await;
-    }
-    see_other("/", Some(state.chatdrop.sessions.cookie(&session)))
 }
 
 /// `POST /share`: what another app shares to the installed Chatdrop. The

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::bucket::Bucket;
+
 /// Buckets kept before full ones are forgotten.
 const MAX_TRACKED: usize = 10_000;
 
@@ -18,26 +20,10 @@ const MAX_TRACKED: usize = 10_000;
 #[derive(Debug)]
 pub struct Throttle {
     burst: f64,
-    refill: Duration,
+    per_second: f64,
     // A std mutex is enough: it guards a map lookup and is never held
     // across an `.await`.
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tries: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn refilled(self, now: Instant, burst: f64, refill: Duration) -> Self {
-        let earned = now.duration_since(self.at).as_secs_f64() / refill.as_secs_f64();
-        Self {
-            tries: (self.tries + earned).min(burst),
-            at: now,
-        }
-    }
 }
 
 impl Throttle {
@@ -55,7 +41,7 @@ impl Throttle {
     pub fn new(burst: f64, refill: Duration) -> Self {
         Self {
             burst,
-            refill,
+            per_second: 1.0 / refill.as_secs_f64(),
             buckets: Mutex::default(),
         }
     }
@@ -72,36 +58,36 @@ impl Throttle {
     }
 
     fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
-        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        match buckets
-            .get(&network(ip))
-            .map(|b| b.refilled(now, self.burst, self.refill))
-        {
-            Some(bucket) if bucket.tries < 1.0 => {
-                let wait = (1.0 - bucket.tries) * self.refill.as_secs_f64();
-                Err(wait.ceil().max(1.0) as u64)
-            }
-            _ => Ok(()),
+        let mut buckets = self.lock();
+        let wait = buckets
+            .get_mut(&network(ip))
+            .map_or(Duration::ZERO, |bucket| bucket.wait(now));
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(wait.as_secs_f64().ceil().max(1.0) as u64)
         }
     }
 
     fn spend_at(&self, ip: IpAddr, now: Instant) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buckets = self.lock();
         if buckets.len() >= MAX_TRACKED {
-            buckets.retain(|_, b| b.refilled(now, self.burst, self.refill).tries < self.burst);
+            buckets.retain(|_, bucket| !bucket.is_full(now));
         }
-        let bucket = buckets.entry(network(ip)).or_insert(Bucket {
-            tries: self.burst,
-            at: now,
-        });
-        let mut refilled = bucket.refilled(now, self.burst, self.refill);
-        refilled.tries = (refilled.tries - 1.0).max(0.0);
-        *bucket = refilled;
+        buckets
+            .entry(network(ip))
+            .or_insert_with(|| Bucket::new(self.burst, self.per_second, now))
+            .spend(now);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Bucket>> {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// The unit a budget belongs to.
-fn network(ip: IpAddr) -> IpAddr {
+/// The unit a budget (or a connection cap) belongs to: an IPv4 address,
+/// or an IPv6 /64.
+pub fn network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

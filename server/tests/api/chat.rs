@@ -125,8 +125,15 @@ async fn history_survives_and_resume_replays_exactly_the_missing_events() {
     );
     assert!(seq > seqs[2]);
 
-    let page = app.person().get(&alice.room).await;
-    assert_eq!(page.status(), StatusCode::OK);
+    // The room page, rendered from the restarted server's history, shows
+    // all four in order.
+    let page = alice.page(&app, &alice.room).await;
+    let texts = crate::helpers::texts(&page, "li.msg p.text");
+    assert_eq!(
+        texts,
+        ["message 1", "message 2", "message 3", "message 4"],
+        "the history after the restart"
+    );
 }
 
 #[tokio::test]
@@ -389,6 +396,44 @@ async fn a_resume_too_far_back_or_ahead_gets_a_reset() {
     assert!(events
         .iter()
         .any(|e| matches!(&e.kind, EventKind::Message { text, .. } if text == "x")));
+}
+
+#[tokio::test]
+async fn a_resume_too_far_back_gets_a_reset_with_the_newest_events() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let code = app::protocol::RoomCode::parse(alice.code()).unwrap();
+    let who = app::protocol::Member {
+        user: app::protocol::UserId("writer".into()),
+        name: app::protocol::UserName::parse("Writer").unwrap(),
+    };
+    // 1,100 events written before the room is live: more than a resume
+    // replays.
+    for seq in 1..=1_100u64 {
+        let kind = EventKind::Message {
+            text: format!("old {seq}"),
+            client_id: ClientMsgId(format!("w{seq}")),
+        };
+        app.store.append(&code, Seq(seq), &who, kind).await.unwrap();
+    }
+    let mut behind = Ws::join(&app, &alice, 5).await;
+    let events = behind
+        .until(|m| match m {
+            ServerMsg::Reset { events } => Some(events.clone()),
+            ServerMsg::Event { event } => panic!("replayed {} instead of a reset", event.seq.0),
+            _ => None,
+        })
+        .await;
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq.0).collect();
+    // The newest fifty: the old messages' last 49, then Alice's own join.
+    assert_eq!(seqs, (1_052..=1_101).collect::<Vec<_>>());
+    assert_eq!(events.last().map(|e| &e.kind), Some(&EventKind::Joined));
+    // Live events follow, none of them again.
+    behind.say("after", "after the reset").await;
+    assert_eq!(
+        behind.message().await,
+        (Seq(1_102), "after the reset".to_owned())
+    );
 }
 
 #[tokio::test]

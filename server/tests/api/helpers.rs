@@ -230,21 +230,26 @@ pub fn location(response: &Response) -> String {
 
 /// The text of the page's `role="alert"` element, if any.
 pub fn alert(html: &str) -> Option<String> {
-    let start = html.find(r#"role="alert""#)?;
-    let after = &html[start..];
-    let open_end = after.find('>')? + 1;
-    let close = after.find("</p>")?;
-    Some(after[open_end..close].to_owned())
+    texts(html, r#"[role="alert"]"#).into_iter().next()
 }
 
 /// The `value` attribute of the input with this `id`.
 pub fn input_value(html: &str, id: &str) -> Option<String> {
-    let start = html.find(&format!(r#"id="{id}""#))?;
-    let tag_end = start + html[start..].find('>')?;
-    let tag = &html[start..tag_end];
-    let value_start = tag.find(r#"value=""#)? + 7;
-    let value_len = tag[value_start..].find('"')?;
-    Some(tag[value_start..value_start + value_len].to_owned())
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(&format!("input#{id}")).expect("a selector");
+    let input = document.select(&selector).next()?;
+    input.value().attr("value").map(str::to_owned)
+}
+
+/// The text of every element `selector` matches, in document order, as a
+/// browser shows it (entities decoded, markup gone).
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(selector).expect("a selector");
+    document
+        .select(&selector)
+        .map(|element| element.text().collect::<String>())
+        .collect()
 }
 
 /// Someone signed in to a room, holding their session cookie.

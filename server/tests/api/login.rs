@@ -118,22 +118,15 @@ async fn assert_refused(
     );
     assert_eq!(
         input_value(&html, "login-name").as_deref(),
-        Some(escape(name).as_str()),
+        Some(name),
         "name kept"
     );
     assert_eq!(
         input_value(&html, "login-code").as_deref(),
-        Some(escape(code).as_str()),
+        Some(code),
         "code kept"
     );
     assert_eq!(app.room_count().await, before, "nothing was created");
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[tokio::test]

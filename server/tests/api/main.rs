@@ -2,9 +2,12 @@
 //! data dir and talks HTTP to it, as a browser without JavaScript would.
 
 mod chat;
+mod closing;
 mod downloads;
 mod helpers;
+mod limits;
 mod login;
+mod origin;
 mod rooms;
 mod uploads;
 mod ws;

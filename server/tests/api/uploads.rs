@@ -343,7 +343,7 @@ async fn a_dropped_connection_never_serves_the_partial_file_and_resume_continues
 
 #[tokio::test]
 async fn a_full_disk_stops_the_upload_clearly_and_chat_keeps_working() {
-    let app = TestApp::spawn_with(|c| c.disk_full_after = Some(100_000)).await;
+    let app = TestApp::spawn_with(|c| c.hooks.disk_full_after = Some(100_000)).await;
     let (_alice, mut a, _bob, mut b) = pair(&app).await;
     let bytes = noise(300_000, 10);
     let (upload, _) = a.offer("f", "f.bin", &bytes, None).await.unwrap();
