@@ -36,6 +36,8 @@ test-browser:
 	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test
 
 lint:
+	scripts/check-cycles.py app/src server/src
+	scripts/check-sizes.py 450 app/src server/src frontend/src
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

@@ -25,6 +25,9 @@ pub struct Caller {
     pub session: Option<Session>,
     /// Whether the request came from a page of this site (see `Origin`).
     pub same_origin: bool,
+    /// The reader's time zone, minutes east of UTC, from the cookie their
+    /// browser set ([`crate::store::ZONE_COOKIE`]).
+    pub zone: Option<i32>,
 }
 
 /// What the server does for the shared app.

@@ -50,6 +50,8 @@ impl Store {
         Ok(())
     }
 
+    // Used by the browser glue only.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub async fn all(&self) -> Result<Vec<JsValue>, JsValue> {
         let all = request(&self.open(IdbTransactionMode::Readonly).await?.get_all()?).await?;
         Ok(all.dyn_into::<Array>()?.to_vec())

@@ -12,21 +12,18 @@ pub mod client;
 mod erase;
 pub mod error;
 #[cfg(feature = "hydrate")]
+mod glue;
 mod idb;
-#[cfg(feature = "hydrate")]
-mod live;
 pub mod login;
 pub mod model;
-#[cfg(feature = "hydrate")]
 mod notify;
 pub mod page;
 pub mod protocol;
 pub mod room;
 pub mod share;
+pub mod store;
 mod tagged;
 pub mod time;
-#[cfg(feature = "hydrate")]
-mod transfer;
 pub mod units;
 
 #[cfg(feature = "ssr")]
@@ -107,6 +104,12 @@ fn set_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     mark_hydrated();
+    // Rooms connect through the browser glue; the server build has none.
+    #[cfg(feature = "hydrate")]
+    {
+        provide_context(store::Glue(glue::start));
+        Effect::new(|_| glue::remember_zone());
+    }
     let shown = page::Shown::new(Page::rendered());
     provide_context(shown);
     page::follow_history(shown);
@@ -129,11 +132,6 @@ impl Page {
             Page::NotFound => view! { <NotFound /> }.erase(),
         }
     }
-}
-
-/// Sends the browser to `path` (a page of this site), as a link would.
-fn go_to(path: &str) {
-    let _ = window().location().assign(path);
 }
 
 /// Shown for any path no route matches; the server sends it with a 404.

@@ -64,7 +64,6 @@ pub fn LoginCard(
             match login(name, code, action).await {
                 // Stays pending: the room's page replaces this one.
                 Ok(room) => {
-                    #[cfg(feature = "hydrate")]
                     if sharing {
                         crate::share::claim(&room).await;
                     }
@@ -158,7 +157,6 @@ fn form_fields(ev: &web_sys::SubmitEvent) -> Option<(String, String)> {
 #[component]
 fn SharePreview() -> impl IntoView {
     let shared = RwSignal::new(None::<Option<(String, Vec<(String, u64)>)>>);
-    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             let pending = crate::share::pending().await.map(|s| {

@@ -54,6 +54,9 @@ pub struct RoomView {
     pub members: Vec<Member>,
     /// What went wrong with the last message posted without JavaScript.
     pub error: Option<AppError>,
+    /// Minutes east of UTC to show times in, as the reader's browser said
+    /// (a cookie); `None` shows UTC, labelled.
+    pub zone: Option<i32>,
 }
 
 /// A run of consecutive events, oldest first.

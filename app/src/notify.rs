@@ -54,6 +54,7 @@ pub fn toggle(on: RwSignal<bool>, problem: RwSignal<Option<&'static str>>) {
 
 /// Shows a notification for a message from `from`, if they are on and the
 /// tab is hidden. One per room: a newer message replaces the older one.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn message(room: &str, from: &str, text: &str) {
     if !document().hidden() || !enabled() {
         return;

@@ -123,7 +123,7 @@ pub async fn go(path: &str) {
 /// for the back and forward buttons, which moved in history already).
 async fn show(path: &str, push: bool) {
     let Some(shown) = use_context::<Shown>() else {
-        return crate::go_to(path);
+        return go_to(path);
     };
     match load_page(path.to_owned()).await {
         Ok(page) => {
@@ -151,8 +151,13 @@ async fn show(path: &str, push: bool) {
                 }
             });
         }
-        Err(_) => crate::go_to(path),
+        Err(_) => go_to(path),
     }
+}
+
+/// Sends the browser to `path` (a page of this site), as a link would.
+pub fn go_to(path: &str) {
+    let _ = window().location().assign(path);
 }
 
 /// Follows the back and forward buttons between pages shown by [`go`].
@@ -283,6 +288,7 @@ async fn room_page(
                     name: session.name.clone(),
                 },
                 error: error.as_deref().and_then(AppError::from_query_key),
+                zone: caller.zone,
                 code: parsed,
             }));
         }
@@ -329,6 +335,7 @@ mod tests {
             history: HistoryPage::default(),
             members: Vec::new(),
             error: None,
+            zone: None,
         })
     }
 

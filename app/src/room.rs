@@ -5,56 +5,12 @@
 
 use leptos::prelude::*;
 
-use crate::chat::{Chat, ChatState, Members};
+use crate::chat::{Chat, Members};
+use crate::client::Room;
 use crate::erase::Erase;
 use crate::error::AppError;
-use crate::model::{HistoryPage, RoomView};
-
-/// Posts a message from the form used without JavaScript, then sends the
-/// browser back to the room (with `?error=` if it was refused). With
-/// JavaScript, messages go over the WebSocket instead.
-#[server(prefix = "/api", endpoint = "post_message")]
-pub async fn post_message(code: String, text: String, client_id: String) -> Result<(), AppError> {
-    use crate::backend::{backend, caller, fail, post};
-    use crate::protocol::{ClientMsgId, RoomCode};
-
-    let code = RoomCode::parse(&code)?;
-    let result = post(
-        &*backend()?,
-        &caller()?,
-        &code,
-        ClientMsgId(client_id),
-        text,
-    )
-    .await;
-    let back = match result {
-        Ok(_) => code.path(),
-        // What is wrong with the message goes back to the room to be shown;
-        // anything else (not a member, another site) is refused outright.
-        Err(error @ (AppError::MessageEmpty | AppError::MessageTooLong)) => {
-            let key = error.query_key().unwrap_or_default();
-            format!("{}?error={key}", code.path())
-        }
-        Err(error) => return fail(error),
-    };
-    leptos_axum::redirect(&back);
-    Ok(())
-}
-
-/// The events before `before` in room `code`, for scrolling back.
-#[server(prefix = "/api", endpoint = "older_events")]
-pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppError> {
-    use crate::backend::{backend, caller, fail, member};
-    use crate::protocol::RoomCode;
-
-    let code = RoomCode::parse(&code)?;
-    if let Err(error) = member(&caller()?, &code) {
-        return fail(error);
-    }
-    backend()?
-        .history(&code, Some(crate::protocol::Seq(before)))
-        .await
-}
+use crate::model::RoomView;
+use crate::store::{Glue, RoomStore};
 
 /// Takes the caller out of their room; they keep their name.
 #[server(prefix = "/api", endpoint = "leave")]
@@ -83,10 +39,18 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         history,
         members,
         error,
+        zone,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
-    let chat = ChatState::new(history, members, error);
-    let unread = chat.unread;
+    let mut state = Room::new(code.clone(), me.clone(), history, members);
+    state.alert = error.map(|e| e.to_string());
+    let store = RoomStore::new(state, zone);
+    // In the browser, the glue connects the room; on the server (and
+    // without JavaScript) there is none.
+    if let Some(Glue(start)) = use_context::<Glue>() {
+        start(store);
+    }
+    let unread = Memo::new(move |_| store.state.with(|r| r.unread));
 
     let link = invite.clone();
     let copy = move |_| {
@@ -115,16 +79,12 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
     let notify_problem = RwSignal::new(None::<&'static str>);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
         if crate::notify::supported() {
             notify_on.set(crate::notify::enabled());
             hydrated.set(true);
         }
     });
-    let toggle_notify = move |_| {
-        #[cfg(feature = "hydrate")]
-        crate::notify::toggle(notify_on, notify_problem);
-    };
+    let toggle_notify = move |_| crate::notify::toggle(notify_on, notify_problem);
 
     // The server rendered the title without a count; the count changes
     // while the page is open.
@@ -144,9 +104,9 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                 </form>
             </header>
             <div class="room-body">
-                <Chat code=code.clone() me=me.clone() state=chat />
+                <Chat code=code.clone() me=me.clone() store />
                 <aside class="side">
-                    <Members me=me.clone() members=chat.members />
+                    <Members me=me.clone() store />
                     <div class="card invite">
                         <h2>"Invite people"</h2>
                         <p>"Anyone with this link, or the code above, can join."</p>

@@ -2,9 +2,8 @@
 //! installed Chatdrop, the service worker (`server/assets/sw.js`) keeps them
 //! in IndexedDB and opens `/share`. There the person picks a room (`claim`
 //! marks the share for it), and the room, once open, posts it (`deliver`);
-//! those two and the reading are browser-only.
+//! those two and the reading only ever run in the browser.
 
-#[cfg(feature = "hydrate")]
 pub use browser::*;
 
 /// The message for what was shared: the text and the link (apps often put
@@ -19,15 +18,14 @@ pub fn message(title: &str, text: &str, url: &str) -> String {
     }
 }
 
-#[cfg(feature = "hydrate")]
 mod browser {
     use js_sys::{Array, Reflect};
-    use leptos::prelude::Set;
+    use leptos::prelude::WithUntracked;
     use wasm_bindgen::{JsCast, JsValue};
 
-    use crate::chat::ChatState;
     use crate::idb::{field, Store};
     use crate::protocol::RoomCode;
+    use crate::store::RoomStore;
 
     /// Where the service worker leaves what was shared: one record, `pending`.
     const SHARES: Store = Store {
@@ -63,7 +61,8 @@ mod browser {
     /// typed, the files as if picked. It is removed first, so it is posted
     /// once even if this tab closes halfway (unfinished uploads resume as
     /// usual).
-    pub fn deliver(state: ChatState, room: RoomCode) {
+    pub fn deliver(store: RoomStore) {
+        let room = store.state.with_untracked(|r| r.code.clone());
         leptos::task::spawn_local(async move {
             let Ok(Some(record)) = SHARES.get(PENDING).await else {
                 return;
@@ -74,13 +73,9 @@ mod browser {
             }
             let shared = read(&record);
             if !shared.text.trim().is_empty() {
-                if let Err(problem) = state.post(shared.text) {
-                    state.alert.set(Some(problem.to_owned()));
-                }
+                store.post(shared.text);
             }
-            if !shared.files.is_empty() {
-                crate::transfer::share(state, &room, shared.files);
-            }
+            store.share(shared.files);
         });
     }
 

@@ -7,6 +7,38 @@ pub fn clock(at_ms: i64, offset_minutes: i32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// The time as a message shows it: `HH:MM` in the reader's zone (`zone`
+/// minutes east of UTC), or `HH:MM UTC` before their browser has said
+/// which zone that is.
+pub fn label(at_ms: i64, zone: Option<i32>) -> String {
+    match zone {
+        Some(offset) => clock(at_ms, offset),
+        None => format!("{} UTC", clock(at_ms, 0)),
+    }
+}
+
+/// The full date and time, for a `<time>`'s tooltip: `2026-11-24 11:39
+/// (UTC+01:00)`, or `2026-11-24 10:39 UTC`.
+pub fn long(at_ms: i64, zone: Option<i32>) -> String {
+    let offset = zone.unwrap_or(0);
+    let local = at_ms.div_euclid(60_000) + i64::from(offset);
+    let (y, m, d) = civil_from_days(local.div_euclid(24 * 60));
+    let minutes = local.rem_euclid(24 * 60);
+    let date = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    );
+    match zone {
+        None => format!("{date} UTC"),
+        Some(offset) => {
+            let sign = if offset < 0 { '-' } else { '+' };
+            let abs = offset.unsigned_abs();
+            format!("{date} (UTC{sign}{:02}:{:02})", abs / 60, abs % 60)
+        }
+    }
+}
+
 /// RFC 3339 in UTC, for `<time datetime>`.
 pub fn iso(at_ms: i64) -> String {
     let secs = at_ms.div_euclid(1000);
@@ -49,5 +81,16 @@ mod tests {
         assert_eq!(clock(at, -11 * 60), "23:39");
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn labels_name_utc_until_the_zone_is_known() {
+        let at = 1_795_516_788_000;
+        assert_eq!(label(at, None), "10:39 UTC");
+        assert_eq!(label(at, Some(-300)), "05:39");
+        assert_eq!(long(at, None), "2026-11-24 10:39 UTC");
+        assert_eq!(long(at, Some(60)), "2026-11-24 11:39 (UTC+01:00)");
+        assert_eq!(long(at, Some(-11 * 60)), "2026-11-23 23:39 (UTC-11:00)");
+        assert_eq!(long(at, Some(330)), "2026-11-24 16:09 (UTC+05:30)");
     }
 }

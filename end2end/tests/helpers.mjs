@@ -112,8 +112,8 @@ export async function launchBrowser() {
  * A person in their own browser context. With JavaScript, `goto` waits for
  * hydration, so clicks go to the WASM app rather than racing it.
  */
-export async function person(browser, server, { js }) {
-  const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.url });
+export async function person(browser, server, { js }, options = {}) {
+  const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.url, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
@@ -172,9 +172,12 @@ export function serverAndBrowser(extraArgs = []) {
   return env;
 }
 
-/** Creates a room as `name`; returns the person and the room's code. */
-export async function create(browser, server, mode, name) {
-  const p = await person(browser, server, mode);
+/**
+ * Creates a room as `name` (in a browser context with `options`, such as a
+ * `timezoneId`); returns the person and the room's code.
+ */
+export async function create(browser, server, mode, name, options = {}) {
+  const p = await person(browser, server, mode, options);
   await p.goto('/');
   await p.page.getByLabel('Your name').fill(name);
   await p.page.getByRole('button', { name: 'Create room' }).click();
@@ -183,8 +186,8 @@ export async function create(browser, server, mode, name) {
   return { p, code: roomCodeOf(p.page) };
 }
 
-export async function join(browser, server, mode, name, code) {
-  const p = await person(browser, server, mode);
+export async function join(browser, server, mode, name, code, options = {}) {
+  const p = await person(browser, server, mode, options);
   await p.goto(`/room/${code}`);
   await p.page.getByLabel('Your name').fill(name);
   await p.page.getByRole('button', { name: 'Join room' }).click();

@@ -26,12 +26,29 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .filter_map(|value| value.to_str().ok())
         .find_map(|value| state.chatdrop.sessions.from_header(value));
     let same_origin = origin_allowed(request.headers(), &state.allowed_origins);
+    let zone = zone(request.headers());
     request.extensions_mut().insert(Caller {
         ip,
         session,
         same_origin,
+        zone,
     });
     next.run(request).await
+}
+
+/// The reader's time zone from its cookie, if it holds a real offset
+/// (minutes east of UTC, within ±14 hours).
+fn zone(headers: &HeaderMap) -> Option<i32> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == app::store::ZONE_COOKIE).then(|| value.parse::<i32>().ok())?
+        })
+        .filter(|minutes| minutes.abs() <= 14 * 60)
 }
 
 /// Whether the `Origin` header, if any, is this server (as the `Host` header
@@ -87,5 +104,15 @@ mod tests {
             &[]
         ));
         assert!(origin_allowed(&headers(&[("host", "a")]), &[]));
+    }
+
+    #[test]
+    fn the_zone_cookie_is_read_only_when_it_is_a_real_offset() {
+        let zone_of = |cookie: &'static str| zone(&headers(&[("cookie", cookie)]));
+        assert_eq!(zone_of("a=1; chatdrop_zone=-300"), Some(-300));
+        assert_eq!(zone_of("chatdrop_zone=330"), Some(330));
+        assert_eq!(zone_of("chatdrop_zone=9999"), None);
+        assert_eq!(zone_of("chatdrop_zone=east"), None);
+        assert_eq!(zone_of("other=1"), None);
     }
 }

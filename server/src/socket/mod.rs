@@ -5,6 +5,7 @@
 //! The client sends `Resume` first; until then broadcasts wait in the
 //! room's channel, so replayed history and live events reach it in order.
 
+mod files;
 mod outbox;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -166,7 +167,7 @@ impl Connection<'_> {
             let step = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => Err(End::Close(CloseCode::Away, "server restarting")),
-                written = finished(&mut self.writing), if self.writing.is_some() => {
+                written = files::finished(&mut self.writing), if self.writing.is_some() => {
                     self.writing = None;
                     self.written(out, written).await
                 }
@@ -191,19 +192,7 @@ impl Connection<'_> {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Binary(bytes))) => {
                 self.last_heard = now;
-                if bytes.len() < SMALL_CHUNK && !self.chunks.take(now) {
-                    tracing::info!("closing a connection flooding chunks");
-                    return Err(End::Close(CloseCode::Policy, "too many messages"));
-                }
-                if let Some(previous) = self.writing.take() {
-                    self.written(out, previous.await).await?;
-                }
-                let transfers = self.chatdrop.transfers.clone();
-                let (room, me) = (self.room.code.clone(), self.me.clone());
-                self.writing = Some(tokio::spawn(async move {
-                    transfers.chunk(&room, &me, bytes).await
-                }));
-                return Ok(());
+                return self.on_chunk(out, bytes, now).await;
             }
             Some(Ok(Message::Close(_))) | None => return Err(End::Gone),
             Some(Ok(_)) => {
@@ -235,8 +224,6 @@ impl Connection<'_> {
     }
 
     async fn on_message(&mut self, out: &mut Outbox, msg: ClientMsg) -> Step {
-        let (room, me) = (&self.room.code, &self.me);
-        let transfers = &self.chatdrop.transfers;
         match msg {
             ClientMsg::Resume { after } => {
                 self.resumed = true;
@@ -263,38 +250,16 @@ impl Connection<'_> {
                 sha256,
             } => {
                 let offer = Offer {
-                    id: id.clone(),
+                    id,
                     name,
                     size,
                     mime,
                     sha256,
                 };
-                match transfers.offer(room, me, offer).await {
-                    Ok((upload, offset)) => {
-                        let id = Some(id);
-                        Ok(out.send(&ServerMsg::Upload { id, upload, offset }).await?)
-                    }
-                    // Refusals before an upload exists name the offer.
-                    Err(error) if error.upload().is_none() => {
-                        self.refuse(out, error, Some(id)).await
-                    }
-                    Err(error) => self.refuse(out, error, None).await,
-                }
+                self.offer(out, offer).await
             }
-            ClientMsg::ResumeUpload { upload } => match transfers.resume(room, me, &upload).await {
-                Ok(offset) => Ok(out
-                    .send(&ServerMsg::Upload {
-                        id: None,
-                        upload,
-                        offset,
-                    })
-                    .await?),
-                Err(error) => self.refuse(out, error, None).await,
-            },
-            ClientMsg::CancelUpload { upload } => match transfers.cancel(room, me, &upload).await {
-                Ok(()) => Ok(()),
-                Err(error) => self.refuse(out, error, None).await,
-            },
+            ClientMsg::ResumeUpload { upload } => self.resume_upload(out, upload).await,
+            ClientMsg::CancelUpload { upload } => self.cancel_upload(out, upload).await,
         }
     }
 
@@ -375,24 +340,6 @@ impl Connection<'_> {
         }
     }
 
-    /// Acknowledges a stored chunk, or says why it wasn't stored.
-    async fn written(
-        &mut self,
-        out: &mut Outbox,
-        result: Result<Result<(UploadId, u64), AppError>, JoinError>,
-    ) -> Step {
-        match result {
-            Ok(Ok((upload, offset))) => {
-                Ok(out.send(&ServerMsg::Received { upload, offset }).await?)
-            }
-            Ok(Err(error)) => self.refuse(out, error, None).await,
-            Err(error) => {
-                tracing::error!(%error, "a chunk write failed");
-                self.refuse(out, AppError::ChunkNotStored, None).await
-            }
-        }
-    }
-
     /// Tells the client a frame was refused; the connection stays open.
     async fn refuse(&self, out: &mut Outbox, error: AppError, id: Option<ClientMsgId>) -> Step {
         let frame = ServerMsg::Error {
@@ -450,16 +397,6 @@ impl Connection<'_> {
         encode(&ServerMsg::Presence {
             members: self.room.members(),
         })
-    }
-}
-
-/// The result of the chunk being written; only polled while there is one.
-async fn finished(
-    writing: &mut Option<Writing>,
-) -> Result<Result<(UploadId, u64), AppError>, JoinError> {
-    match writing {
-        Some(handle) => handle.await,
-        None => std::future::pending().await,
     }
 }
 

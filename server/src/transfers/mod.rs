@@ -10,6 +10,7 @@
 //! After a restart, the first resume re-reads the partial file to recover
 //! the hash state, and the upload continues where the disk says it stopped.
 
+mod finish;
 mod mime;
 mod pipeline;
 mod sweep;
@@ -21,8 +22,7 @@ use std::time::{Duration, Instant};
 
 use app::error::AppError;
 use app::protocol::{
-    Chunk, ClientMsgId, FileStatus, Member, RoomCode, ServerMsg, UploadId, FILE_NAME_MAX_BYTES,
-    MIME_MAX_BYTES,
+    Chunk, ClientMsgId, FileStatus, Member, RoomCode, UploadId, FILE_NAME_MAX_BYTES, MIME_MAX_BYTES,
 };
 use axum::body::Bytes;
 
@@ -351,76 +351,6 @@ impl Transfers {
             .entry(id)
             .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(state)))
             .clone())
-    }
-
-    /// Finishes an upload whose last byte arrived.
-    async fn complete(&self, state: &mut Active) -> Result<(), AppError> {
-        let id = state.row.file.id.clone();
-        let Some(writer) = state.writer.take() else {
-            return Err(AppError::UnknownUpload(id));
-        };
-        let path = self.partial(&id)?;
-        let image = state.row.file.is_previewable_image();
-        let sealed = match writer.seal(path, self.files.clone(), image).await {
-            Ok(sealed) => sealed,
-            Err(error) => {
-                tracing::error!(%error, upload = %id.0, "storing a finished upload");
-                self.end(state, FileStatus::Failed).await;
-                return Err(AppError::UploadFailed(id));
-            }
-        };
-        self.store
-            .finish_upload(&id, &sealed.sha256, sealed.dimensions)
-            .await
-            .map_err(storage)?;
-        self.lock().remove(&id);
-        state.row.file.status = FileStatus::Complete;
-        tracing::info!(upload = %id.0, size = state.received, sha256 = %sealed.sha256, "upload complete");
-        state.row.file.dimensions = sealed.dimensions;
-        self.broadcast(&state.row, state.received, FileStatus::Complete);
-        Ok(())
-    }
-
-    /// Tells the room about progress, a few times a second.
-    async fn report(&self, state: &mut Active) {
-        let id = state.row.file.id.clone();
-        if state.progress_at.elapsed() >= PROGRESS_EVERY {
-            state.progress_at = Instant::now();
-            self.broadcast(&state.row, state.received, FileStatus::Uploading);
-        }
-        if state.saved_at.elapsed() >= SAVE_EVERY {
-            state.saved_at = Instant::now();
-            if let Err(error) = self.store.set_received(&id, state.received).await {
-                tracing::warn!(%error, "saving upload progress");
-            }
-        }
-    }
-
-    /// Ends an unfinished upload for good: its bytes are deleted and the
-    /// room told.
-    async fn end(&self, state: &mut Active, status: FileStatus) {
-        let id = state.row.file.id.clone();
-        state.writer = None;
-        self.lock().remove(&id);
-        if let Ok(path) = self.partial(&id) {
-            let _ = blocking(move || std::fs::remove_file(path)).await;
-        }
-        match self.store.end_upload(&id, status).await {
-            Ok(true) => self.broadcast(&state.row, state.received, status),
-            Ok(false) => {}
-            Err(error) => tracing::error!(%error, upload = %id.0, "ending an upload"),
-        }
-    }
-
-    fn broadcast(&self, row: &UploadRow, received: u64, status: FileStatus) {
-        if let Some(room) = self.hub.live(&row.room) {
-            room.notify(&ServerMsg::Progress {
-                upload: row.file.id.clone(),
-                received,
-                status,
-                dimensions: row.file.dimensions,
-            });
-        }
     }
 
     fn partial(&self, id: &UploadId) -> Result<PathBuf, AppError> {
