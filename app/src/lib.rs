@@ -20,6 +20,7 @@ mod notify;
 pub mod page;
 pub mod protocol;
 pub mod room;
+pub mod routes;
 pub mod share;
 pub mod store;
 mod tagged;

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::model::{LoginPrefill, RoomView};
 use crate::protocol::RoomCode;
+#[cfg(feature = "ssr")]
+use crate::routes::Route;
 
 /// A page and its data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,27 +195,27 @@ pub async fn decide(
         .as_ref()
         .map(|s| s.name.to_string())
         .unwrap_or_default();
-    let path = uri.path();
-    if path == "/" {
-        let prefill = LoginPrefill {
-            name,
-            ..LoginPrefill::default()
-        };
-        return (Page::Home(prefill), 200);
-    }
-    if path == "/share" {
-        let room = caller.session.as_ref().and_then(|s| s.room.as_ref());
-        let prefill = LoginPrefill {
-            name,
-            code: room.map(ToString::to_string).unwrap_or_default(),
-            error: None,
-        };
-        return (Page::Share(prefill), 200);
-    }
-    let Some(code) = path.strip_prefix("/room/").filter(|c| !c.contains('/')) else {
-        return (Page::NotFound, 404);
+    let code = match Route::of(uri.path()) {
+        Some(Route::Home) => {
+            let prefill = LoginPrefill {
+                name,
+                ..LoginPrefill::default()
+            };
+            return (Page::Home(prefill), 200);
+        }
+        Some(Route::Share) => {
+            let room = caller.session.as_ref().and_then(|s| s.room.as_ref());
+            let prefill = LoginPrefill {
+                name,
+                code: room.map(ToString::to_string).unwrap_or_default(),
+                error: None,
+            };
+            return (Page::Share(prefill), 200);
+        }
+        Some(Route::Room(code)) => code,
+        None => return (Page::NotFound, 404),
     };
-    let code = percent_encoding::percent_decode_str(code).decode_utf8_lossy();
+    let code = percent_encoding::percent_decode_str(&code).decode_utf8_lossy();
     let query = |key: &str| {
         form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
             .find(|(k, _)| k == key)

@@ -32,6 +32,7 @@ use std::time::Duration;
 use anyhow::Context;
 use app::backend::{Backend, Caller};
 use app::error::AppError;
+use app::routes as paths;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
 use axum::response::IntoResponse;
@@ -157,13 +158,13 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     // error only means an earlier server in this process set it already.
     let _ = any_spawner::Executor::init_tokio();
     let router = server_fns(Router::new(), state.backend())
-        .route("/", get(pages::show).post(routes::post_login))
-        .route("/room/{code}", get(pages::show))
-        .route("/share", get(pages::show).post(routes::post_share))
-        .route("/ws/{code}", get(ws::upgrade))
-        .route("/room", get(routes::get_room))
-        .route("/leave", post(routes::post_leave))
-        .route("/uploads/{id}", get(downloads::download))
+        .route(paths::HOME, get(pages::show).post(routes::post_login))
+        .route(paths::ROOM, get(pages::show))
+        .route(paths::SHARE, get(pages::show).post(routes::post_share))
+        .route(paths::SOCKET, get(ws::upgrade))
+        .route(paths::MY_ROOM, get(routes::get_room))
+        .route(paths::LEAVE, post(routes::post_leave))
+        .route(paths::DOWNLOAD, get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))
         .route("/pkg/{version}/{file}", get(assets::serve))
         .fallback(pages::site_file_or_not_found)

@@ -54,7 +54,7 @@ impl RoomCode {
 
     /// The room page's path, the invite link without the origin.
     pub fn path(&self) -> String {
-        format!("/room/{self}")
+        crate::routes::Route::room_path(&self.to_string())
     }
 }
 

@@ -1,0 +1,83 @@
+//! Chatdrop's addresses, in one table. The server mounts its router on
+//! these patterns (axum's `{param}` syntax), and [`Route::of`] reads a path
+//! for `page::decide` and the in-place page loader, so the two can't
+//! disagree about which page an address is.
+
+/// The login page (`POST`: log in).
+pub const HOME: &str = "/";
+/// A room: the room for a member, the login form for anyone else.
+pub const ROOM: &str = "/room/{code}";
+/// The share target's room picker (`POST`: what another app shares).
+pub const SHARE: &str = "/share";
+/// A redirect to the caller's room.
+pub const MY_ROOM: &str = "/room";
+/// Leaving the room (`POST`).
+pub const LEAVE: &str = "/leave";
+/// A shared file's download.
+pub const DOWNLOAD: &str = "/uploads/{id}";
+/// A room's WebSocket.
+pub const SOCKET: &str = "/ws/{code}";
+
+/// The pages that [`HOME`], [`ROOM`] and [`SHARE`] name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// [`HOME`].
+    Home,
+    /// [`ROOM`], with the code as it appears in the path (still
+    /// percent-encoded, not validated).
+    Room(String),
+    /// [`SHARE`].
+    Share,
+}
+
+impl Route {
+    /// The page at `path` (no query), if any.
+    pub fn of(path: &str) -> Option<Route> {
+        match path {
+            HOME => Some(Route::Home),
+            SHARE => Some(Route::Share),
+            _ => {
+                let prefix = ROOM.strip_suffix("{code}").unwrap_or(ROOM);
+                let code = path.strip_prefix(prefix).filter(|c| !c.contains('/'))?;
+                Some(Route::Room(code.to_owned()))
+            }
+        }
+    }
+
+    /// The path of room `code` (as displayed: `K7Q-DM3-XPA`).
+    pub fn room_path(code: &str) -> String {
+        ROOM.replace("{code}", code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path the router's pattern matches, with `value` for its parameter.
+    fn filled(pattern: &str, value: &str) -> String {
+        let start = pattern.find('{').unwrap_or(pattern.len());
+        let end = pattern.find('}').map_or(pattern.len(), |e| e + 1);
+        format!("{}{value}{}", &pattern[..start], &pattern[end..])
+    }
+
+    #[test]
+    fn each_page_pattern_reads_as_its_page() {
+        assert_eq!(Route::of(HOME), Some(Route::Home));
+        assert_eq!(Route::of(SHARE), Some(Route::Share));
+        assert_eq!(
+            Route::of(&filled(ROOM, "K7Q-DM3-XPA")),
+            Some(Route::Room("K7Q-DM3-XPA".into()))
+        );
+        assert_eq!(Route::room_path("K7Q-DM3-XPA"), "/room/K7Q-DM3-XPA");
+    }
+
+    #[test]
+    fn other_paths_are_no_page() {
+        for path in [MY_ROOM, LEAVE, "/room/a/b", "/nope", "/shares"] {
+            assert_eq!(Route::of(path), None, "{path}");
+        }
+        assert_eq!(Route::of(&filled(DOWNLOAD, "ab")), None);
+        assert_eq!(Route::of(&filled(SOCKET, "ab")), None);
+    }
+}
