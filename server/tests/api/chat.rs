@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Seq, ServerMsg};
 use reqwest::StatusCode;
 
-use crate::helpers::{free_port, http, sign_in, start_binary, TestApp};
+use crate::helpers::{free_port, http, sign_in, start_binary, Page, TestApp};
 use crate::ws::Ws;
 
 /// Grace and ping timings short enough for tests.
@@ -467,11 +467,15 @@ async fn without_javascript_the_form_posts_and_the_page_shows_history() {
             .contains("Type a message first"),
         "{html}"
     );
+    let page = Page::parse(&html);
     assert!(
-        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        page.texts("li.msg p.text")
+            .iter()
+            .any(|t| t == "<img src=x onerror=alert(1)>"),
         "rendered as text: {html}"
     );
-    assert!(html.contains(r#"role="log""#) && html.contains(r#"aria-label="Messages""#));
+    assert_eq!(page.count("img[onerror]"), 0, "never as markup");
+    assert_eq!(page.count(r#"[role="log"][aria-label="Messages"]"#), 1);
 
     // Someone outside the room can't post to it.
     let eve = sign_in(&app, "Eve", None).await;
@@ -499,28 +503,25 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
         }
     }
     let html = alice.page(&app, &alice.room).await;
+    let page = Page::parse(&html);
+    let texts = page.texts("li.msg p.text");
     // Fifty events: Alice's join is the first of 61.
-    assert!(
-        html.contains("message number 60.") && html.contains("message number 11."),
-        "newest fifty"
+    let newest: Vec<String> = (11..=60).map(|i| format!("message number {i}.")).collect();
+    assert_eq!(texts, newest, "the newest fifty, and not older ones");
+    assert_eq!(
+        page.text("a.older").as_deref(),
+        Some("Load earlier messages")
     );
-    assert!(!html.contains("message number 10."), "not older ones");
-    assert!(html.contains("Load earlier messages"));
-    let first = html
-        .split("?before=")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let href = page.attr("a.older", "href").unwrap();
+    let first = href.strip_prefix("?before=").unwrap();
     let older = alice
         .page(&app, &format!("{}?before={first}", alice.room))
         .await;
-    assert!(
-        older.contains("message number 10.") && older.contains("message number 1."),
-        "{older}"
-    );
-    assert!(older.contains("Alice joined") && !older.contains("message number 11."));
+    let older = Page::parse(&older);
+    let texts = older.texts("li.msg p.text");
+    let oldest: Vec<String> = (1..=10).map(|i| format!("message number {i}.")).collect();
+    assert_eq!(texts, oldest, "the ten before them");
+    assert_eq!(older.texts("li.notice"), ["Alice joined"]);
 }
 
 #[tokio::test]

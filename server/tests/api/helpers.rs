@@ -244,12 +244,45 @@ pub fn input_value(html: &str, id: &str) -> Option<String> {
 /// The text of every element `selector` matches, in document order, as a
 /// browser shows it (entities decoded, markup gone).
 pub fn texts(html: &str, selector: &str) -> Vec<String> {
-    let document = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(selector).expect("a selector");
-    document
-        .select(&selector)
-        .map(|element| element.text().collect::<String>())
-        .collect()
+    Page::parse(html).texts(selector)
+}
+
+/// A page as a browser's parser reads it.
+pub struct Page(scraper::Html);
+
+impl Page {
+    pub fn parse(html: &str) -> Page {
+        Page(scraper::Html::parse_document(html))
+    }
+
+    fn select<'a>(&'a self, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+        let selector = scraper::Selector::parse(selector).expect("a selector");
+        self.0.select(&selector).collect()
+    }
+
+    /// The text of every element `selector` matches, in document order.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        self.select(selector)
+            .into_iter()
+            .map(|element| element.text().collect())
+            .collect()
+    }
+
+    /// The text of the first element `selector` matches.
+    pub fn text(&self, selector: &str) -> Option<String> {
+        self.texts(selector).into_iter().next()
+    }
+
+    /// Attribute `name` of the first element `selector` matches.
+    pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        let first = self.select(selector).into_iter().next()?;
+        first.value().attr(name).map(str::to_owned)
+    }
+
+    /// How many elements `selector` matches.
+    pub fn count(&self, selector: &str) -> usize {
+        self.select(selector).len()
+    }
 }
 
 /// Someone signed in to a room, holding their session cookie.

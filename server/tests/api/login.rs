@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{alert, input_value, location, TestApp};
+use crate::helpers::{alert, input_value, location, Page, TestApp};
 
 #[tokio::test]
 async fn the_login_page_has_the_labelled_form() {
@@ -10,15 +10,27 @@ async fn the_login_page_has_the_labelled_form() {
     let response = app.person().get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(
-        html.contains(r#"<label for="login-name">Your name</label>"#),
+    let page = Page::parse(&html);
+    assert_eq!(
+        page.text(r#"label[for="login-name"]"#).as_deref(),
+        Some("Your name"),
         "{html}"
     );
-    assert!(html.contains(r#"<label for="login-code">Room code</label>"#));
-    assert!(html.contains(r#"value="create">Create room</button>"#));
-    assert!(html.contains(r#"value="join" class="primary">Join room</button>"#));
-    assert!(
-        html.contains(r#"<form method="post" action="/""#),
+    assert_eq!(
+        page.text(r#"label[for="login-code"]"#).as_deref(),
+        Some("Room code")
+    );
+    assert_eq!(
+        page.text(r#"button[value="create"]"#).as_deref(),
+        Some("Create room")
+    );
+    assert_eq!(
+        page.text(r#"button.primary[value="join"]"#).as_deref(),
+        Some("Join room")
+    );
+    assert_eq!(
+        page.count(r#"form[method="post"][action="/"]"#),
+        1,
         "posts to / without JavaScript"
     );
     assert_eq!(alert(&html), None);
@@ -51,15 +63,22 @@ async fn creating_a_room_signs_in_and_redirects_to_it() {
     assert_eq!(app.room_count().await, 1);
 
     let html = alice.get(&room).await.text().await.unwrap();
-    assert!(
-        html.contains(&format!(r#"Room <span class="code">{code}</span></h1>"#)),
-        "{html}"
+    let page = Page::parse(&html);
+    assert_eq!(page.text("h1 span.code").as_deref(), Some(code), "{html}");
+    assert_eq!(
+        page.text("h1").as_deref(),
+        Some(format!("Room {code}").as_str())
     );
-    assert!(html.contains(r#"<strong class="name">Alice</strong>"#));
-    assert!(html.contains(r#"<button type="submit" class="leave">Leave</button>"#));
-    assert!(html.contains("Copy invite link"));
-    assert!(
-        html.contains(&format!("http://{}/room/{code}", app.addr)),
+    assert_eq!(page.text("strong.name").as_deref(), Some("Alice"));
+    assert_eq!(
+        page.text(r#"form[action="/leave"] button.leave"#)
+            .as_deref(),
+        Some("Leave")
+    );
+    assert!(page.texts("button").iter().any(|b| b == "Copy invite link"));
+    assert_eq!(
+        page.text("a.invite-link"),
+        Some(format!("http://{}/room/{code}", app.addr)),
         "the invite link is absolute"
     );
 }
@@ -86,8 +105,9 @@ async fn joining_accepts_any_case_spaces_and_dashes() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), room);
     let html = bob.get(&room).await.text().await.unwrap();
-    assert!(
-        html.contains(r#"<strong class="name">Bob</strong>"#),
+    assert_eq!(
+        Page::parse(&html).text("strong.name").as_deref(),
+        Some("Bob"),
         "{html}"
     );
     assert_eq!(app.room_count().await, 1);
@@ -260,11 +280,19 @@ async fn names_are_rendered_as_text() {
     let alice = app.person();
     let room = alice.create_room("<script>alert(1)</script>").await;
     let html = alice.get(&room).await.text().await.unwrap();
-    assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "{html}"
+    let page = Page::parse(&html);
+    assert_eq!(
+        page.text("strong.name").as_deref(),
+        Some("<script>alert(1)</script>"),
+        "shown as text: {html}"
     );
-    assert!(!html.contains("<script>alert(1)"));
+    assert!(
+        !page
+            .texts(r#"script:not([type="application/json"])"#)
+            .iter()
+            .any(|s| s.contains("alert(1)")),
+        "never a script of its own"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use app::protocol::{ClientMsg, ErrorCode, EventKind, FileStatus, ServerMsg, Shar
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{free_port, sign_in, start_binary, Member, TestApp};
+use crate::helpers::{free_port, sign_in, start_binary, Member, Page, TestApp};
 use crate::ws::Ws;
 
 /// Deterministic bytes that don't compress or repeat (xorshift).
@@ -119,13 +119,17 @@ async fn a_file_goes_up_in_chunks_and_the_room_sees_progress_then_a_link() {
     assert_eq!(sha(&got), sha(&bytes));
 
     // The room page (no JavaScript) links the file by its name and size.
-    let page = alice.page(&app, &format!("/room/{}", alice.code())).await;
-    assert!(
-        page.contains(&format!(r#"href="/uploads/{}""#, upload.0)),
+    let page = Page::parse(&alice.page(&app, &format!("/room/{}", alice.code())).await);
+    let link = format!(r#"a.file-name[href="/uploads/{}"]"#, upload.0);
+    assert_eq!(
+        page.text(&link).as_deref(),
+        Some("holiday.bin"),
         "link in the page"
     );
-    assert!(page.contains(">holiday.bin</a>"));
-    assert!(page.contains("3.0 MB · application/octet-stream"));
+    assert_eq!(
+        page.text("span.file-meta").as_deref(),
+        Some("3.0 MB · application/octet-stream")
+    );
 }
 
 #[tokio::test]
@@ -300,13 +304,21 @@ async fn hostile_file_names_are_stored_by_id_shown_literally_and_header_safe() {
         );
     }
     // The page shows each name as text, never as markup.
-    let page = alice.page(&app, &format!("/room/{}", alice.code())).await;
-    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(!page.contains("<img src=x"));
-    assert!(page.contains(">../x</a>"));
-    assert!(page.contains(">/etc/passwd</a>"));
-    assert!(page.contains(">Unnamed file</a>"));
-    assert!(page.contains(&format!(">{long}</a>")));
+    let page = Page::parse(&alice.page(&app, &format!("/room/{}", alice.code())).await);
+    let names = page.texts("a.file-name");
+    for name in [
+        "<img src=x onerror=alert(1)>",
+        "../x",
+        "/etc/passwd",
+        "Unnamed file",
+        &long,
+    ] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name:?} shown as text in {names:?}"
+        );
+    }
+    assert_eq!(page.count(r#"img[src="x"]"#), 0, "never as markup");
     // A name over 1024 bytes is refused outright.
     assert_eq!(
         a.offer("huge-name", &"x".repeat(1025), b"x", None).await,
@@ -505,12 +517,11 @@ async fn an_image_gets_its_dimensions_for_the_preview() {
         .await
     };
     assert_eq!(dimensions, Some((3, 2)));
-    let page = alice.page(&app, &format!("/room/{}", alice.code())).await;
-    assert!(
-        page.contains(&format!(r#"src="/uploads/{}""#, upload.0)),
-        "inline preview"
-    );
-    assert!(page.contains(r#"width="3""#) && page.contains(r#"height="2""#));
+    let page = Page::parse(&alice.page(&app, &format!("/room/{}", alice.code())).await);
+    let preview = format!(r#"img[src="/uploads/{}"]"#, upload.0);
+    assert_eq!(page.count(&preview), 1, "inline preview");
+    assert_eq!(page.attr(&preview, "width").as_deref(), Some("3"));
+    assert_eq!(page.attr(&preview, "height").as_deref(), Some("2"));
 }
 
 #[tokio::test]

@@ -1,0 +1,42 @@
+// Screenshots of every page state, desktop and phone, light and dark, for
+// looking at (not a test): node bench/screenshots.mjs OUT_DIR
+// Needs CHATDROP_BIN (a built server) like the tests.
+import { launchBrowser, startServer } from '../tests/helpers.mjs';
+
+const out = process.argv[2] ?? 'screenshots';
+const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  for (const js of [true, false]) {
+    for (const [size, viewport] of Object.entries(sizes)) {
+      for (const scheme of ['light', 'dark']) {
+        const context = await browser.newContext({
+          baseURL: server.url, viewport, colorScheme: scheme, javaScriptEnabled: js, timezoneId: 'Europe/Berlin',
+        });
+        const page = await context.newPage();
+        const shot = (name) => page.screenshot({ path: `${out}/${name}-${js ? 'js' : 'nojs'}-${size}-${scheme}.png` });
+        await page.goto('/');
+        if (js) await page.locator('html[data-hydrated]').waitFor();
+        await shot('login');
+        await page.getByLabel('Your name').fill('Alice');
+        await page.getByRole('button', { name: 'Join room' }).click();
+        await page.getByRole('alert').waitFor();
+        await shot('login-error');
+        await page.getByRole('button', { name: 'Create room' }).click();
+        await page.waitForURL(/\/room\//);
+        await page.getByRole('log', { name: 'Messages' }).waitFor();
+        for (const text of ['Hello there!', 'A second message, somewhat longer, to see how a bubble wraps on a narrow phone screen.']) {
+          await page.getByRole('textbox', { name: 'Message' }).fill(text);
+          await page.getByRole('button', { name: 'Send' }).click();
+          await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true }).waitFor();
+        }
+        await shot('room');
+        await context.close();
+      }
+    }
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
