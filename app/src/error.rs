@@ -17,6 +17,11 @@ use crate::protocol::limits::{
 use crate::units;
 
 /// Something the user should be told, in a sentence they can act on.
+///
+/// Errors only the socket reports (its frames carry [`AppError::code`] and
+/// the words, never the enum) are `#[serde(skip)]`: no page or server
+/// function answer carries them, and leaving them out keeps their decoding
+/// out of the WASM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// The name field was empty or only spaces.
@@ -66,21 +71,27 @@ pub enum AppError {
     #[error("This request came from another site and was refused.")]
     ForeignOrigin,
     /// A socket frame that is not JSON, or not a known message.
+    #[serde(skip)]
     #[error("That frame is not a message this server knows.")]
     BadFrame,
     /// Too many socket frames too fast.
+    #[serde(skip)]
     #[error("You're sending too fast; slow down.")]
     RateLimited,
     /// A message could not be stored (the database is unavailable).
+    #[serde(skip)]
     #[error("The message could not be stored; try again.")]
     MessageNotStored,
     /// The room could not be opened (the database is unavailable).
+    #[serde(skip)]
     #[error("The room is unavailable; try again.")]
     RoomUnavailable,
     /// A file could not be handled (storage is unavailable).
+    #[serde(skip)]
     #[error("The server couldn't handle that file; try again.")]
     FileUnavailable,
     /// A file over the server's limit.
+    #[serde(skip)]
     #[error("Files can be at most {}; this one is {}.", units::bytes(*max), units::bytes(*size))]
     FileTooLarge {
         /// The limit, in bytes.
@@ -89,18 +100,23 @@ pub enum AppError {
         size: u64,
     },
     /// An offered file name over the limit.
+    #[serde(skip)]
     #[error("That file name is too long; rename the file and try again.")]
     FileNameTooLong,
     /// An offered file type over the limit.
+    #[serde(skip)]
     #[error("That file type is too long.")]
     FileTypeTooLong,
     /// A binary frame too short to be a chunk.
+    #[serde(skip)]
     #[error("A file chunk starts with a {CHUNK_HEADER_BYTES}-byte header.")]
     ChunkHeader,
     /// No such upload of the caller's in progress.
+    #[serde(skip)]
     #[error("That upload isn't in progress any more.")]
     UnknownUpload(UploadId),
     /// A chunk before the stored bytes' end: nothing was written.
+    #[serde(skip)]
     #[error("That chunk was already received.")]
     ChunkRepeated {
         /// The upload.
@@ -109,6 +125,7 @@ pub enum AppError {
         expected: u64,
     },
     /// A chunk after the stored bytes' end: nothing was written.
+    #[serde(skip)]
     #[error("That chunk skips bytes.")]
     ChunkSkips {
         /// The upload.
@@ -117,15 +134,19 @@ pub enum AppError {
         expected: u64,
     },
     /// More bytes than the offered size.
+    #[serde(skip)]
     #[error("More bytes arrived than the file's size; the extra chunk was refused.")]
     ChunkOverflow(UploadId),
     /// A chunk could not be written (a fault, not the disk filling up).
+    #[serde(skip)]
     #[error("The server couldn't store that chunk; try again.")]
     ChunkNotStored,
     /// The disk filled up: the upload ended.
+    #[serde(skip)]
     #[error("The server's disk is full, so the upload stopped. Chat still works.")]
     DiskFull(UploadId),
     /// Writing failed for another reason: the upload ended.
+    #[serde(skip)]
     #[error("The server couldn't store the file, so the upload stopped.")]
     UploadFailed(UploadId),
     /// A fault on the server; details are in its log, not here.

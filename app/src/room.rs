@@ -50,7 +50,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
     if let Some(Glue(start)) = use_context::<Glue>() {
         start(store);
     }
-    let unread = Memo::new(move |_| store.state.with(|r| r.unread));
+    let unread = move || store.state.with(|r| r.unread);
 
     let link = invite.clone();
     let copy = move |_| {
@@ -89,7 +89,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
     // The server rendered the title without a count; the count changes
     // while the page is open.
     let title_code = code.clone();
-    Effect::new(move |_| document().set_title(&crate::page::room_title(&title_code, unread.get())));
+    Effect::new(move |_| document().set_title(&crate::page::room_title(&title_code, unread())));
 
     view! {
         <section class="room" aria-labelledby="room-title">

@@ -78,16 +78,14 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
     let state = store.state;
     let me_id = me.user.clone();
 
-    let events = Memo::new(move |_| state.with(|r| r.events.clone()));
-    let pending = Memo::new(move |_| state.with(|r| r.pending.clone()));
-    let has_older = Memo::new(move |_| state.with(|r| r.has_older));
-    let status = Memo::new(move |_| state.with(|r| r.status));
-    let alert = Memo::new(move |_| state.with(|r| r.alert.clone()));
+    // Read straight from the state: memos per field cost more WASM than
+    // the few updates they would save.
+    let status = move || state.with(|r| r.status);
 
     // Keeps the log at the newest entry unless the reader scrolled up.
     let follow = StoredValue::new(true);
     Effect::new(move |_| {
-        let count = events.with(Vec::len) + pending.with(Vec::len);
+        let count = state.with(|r| r.events.len() + r.pending.len());
         if follow.get_value() {
             request_animation_frame(move || {
                 if let Some(s) = scroller.get_untracked() {
@@ -105,7 +103,7 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
     };
 
     let older_href = move || {
-        let first = events.with(|e| e.first().map(|e| e.seq.0).unwrap_or(0));
+        let first = state.with(|r| r.events.first().map(|e| e.seq.0).unwrap_or(0));
         format!("?before={first}")
     };
     let load_older = {
@@ -118,7 +116,7 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        if status.get_untracked() == Status::Offline {
+        if state.with_untracked(|r| r.status) == Status::Offline {
             return;
         }
         let Some(area) = textarea.get_untracked() else {
@@ -150,14 +148,14 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
         }
     };
     let status_line = move || {
-        match status.get() {
+        match status() {
         Status::Live => "",
         Status::Connecting => "Connecting…",
         Status::Reconnecting => "Connection lost. Reconnecting…",
         Status::Offline => "You are offline. These are the saved messages; sending resumes when you're back online.",
     }
     };
-    let offline = move || status.get() == Status::Offline;
+    let offline = move || status() == Status::Offline;
 
     // Files: picked, dropped anywhere on the chat, or pasted.
     let dragging = RwSignal::new(false);
@@ -237,24 +235,24 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
         >
             <p class="status" role="status">{status_line}</p>
             <noscript><p class="status">"Reload the page to see new messages."</p></noscript>
-            {move || alert.get().map(|text| view! { <p role="alert" class="alert">{text}</p> })}
+            {move || state.with(|r| r.alert.clone()).map(|text| view! { <p role="alert" class="alert">{text}</p> })}
             <div class="log-scroll" node_ref=scroller on:scroll=on_scroll>
                 // Optional parts are closures returning `Option`s rather than
                 // `<Show>`s: cheaper in the WASM, and rendered the same.
-                {move || has_older.get().then(|| view! {
+                {move || state.with(|r| r.has_older).then(|| view! {
                     <a class="older" href=older_href on:click=load_older.clone()>"Load earlier messages"</a>
                 })}
-                {move || (events.with(Vec::is_empty) && pending.with(Vec::is_empty)).then(|| view! {
+                {move || state.with(|r| r.events.is_empty() && r.pending.is_empty()).then(|| view! {
                     <p class="empty">"No messages yet. Say hello!"</p>
                 })}
                 // The live region wraps the list: `log` is not a role an
                 // `<ol>` may take, and the entries stay list items.
                 <div role="log" aria-label="Messages">
                 <ol class="log">
-                    <For each=move || events.get() key=|event| event.seq let(event)>
+                    <For each=move || state.with(|r| r.events.clone()) key=|event| event.seq let(event)>
                         <Entry event me=me_id.clone() store />
                     </For>
-                    <For each=move || pending.get() key=|p| (p.id.clone(), p.failed.clone()) let(pending)>
+                    <For each=move || state.with(|r| r.pending.clone()) key=|p| (p.id.clone(), p.failed.clone()) let(pending)>
                         <li class="msg mine pending">
                             <div class="meta">
                                 <span class="sender">{me.name.to_string()}</span>
@@ -352,12 +350,11 @@ fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 /// Who is online.
 #[component]
 pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
-    let members = Memo::new(move |_| store.state.with(|r| r.members.clone()));
     view! {
         <div class="card members">
             <h2>"Here now"</h2>
             <ul role="list" aria-label="Members">
-                <For each=move || members.get() key=|m| m.user.clone() let(member)>
+                <For each=move || store.state.with(|r| r.members.clone()) key=|m| m.user.clone() let(member)>
                     <li>
                         {member.name.to_string()}
                         {(member.user == me.user).then_some(view! { <span class="you">" (you)"</span> })}
