@@ -1,6 +1,6 @@
 //! The one token bucket: `burst` tokens, refilled at `per_second`. Used per
 //! network for wrong codes and new rooms (`throttle.rs`) and per connection
-//! for frames (`socket.rs`).
+//! for frames (`socket/`).
 
 use std::time::{Duration, Instant};
 

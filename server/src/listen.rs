@@ -336,13 +336,17 @@ mod tests {
         assert_eq!(declared, refusal_body().len());
     }
 
+    fn gate(total: usize, max_per_address: usize) -> Arc<Gate> {
+        Arc::new(Gate {
+            total: Arc::new(Semaphore::new(total)),
+            max_per_address,
+            per_network: Mutex::default(),
+        })
+    }
+
     #[test]
     fn a_network_over_its_cap_is_refused_and_others_are_not() {
-        let gate = Arc::new(Gate {
-            total: Arc::new(Semaphore::new(10)),
-            max_per_address: 2,
-            per_network: Mutex::default(),
-        });
+        let gate = gate(10, 2);
         let a: IpAddr = "2001:db8::1".parse().unwrap();
         let same_64: IpAddr = "2001:db8::2".parse().unwrap();
         let other: IpAddr = "192.0.2.1".parse().unwrap();
@@ -359,11 +363,7 @@ mod tests {
 
     #[test]
     fn the_total_cap_holds_across_networks() {
-        let gate = Arc::new(Gate {
-            total: Arc::new(Semaphore::new(2)),
-            max_per_address: 10,
-            per_network: Mutex::default(),
-        });
+        let gate = gate(2, 10);
         let _a = gate.admit("192.0.2.1".parse().unwrap()).unwrap();
         let _b = gate.admit("192.0.2.2".parse().unwrap()).unwrap();
         assert!(gate.admit("192.0.2.3".parse().unwrap()).is_none());

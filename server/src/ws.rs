@@ -1,5 +1,5 @@
 //! `GET /ws/{code}`: checks who is asking, then upgrades to the room's
-//! WebSocket (served by `socket.rs`).
+//! WebSocket (served by `socket/`).
 //!
 //! The handshake is done here with tungstenite rather than axum's
 //! `WebSocketUpgrade`, because closing per RFC 6455 after a protocol error
