@@ -178,7 +178,10 @@ pub async fn serve(
         Ok(uri) => uri,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
-    let compressed = bundle.cache.join(&file).is_file();
+    // Compressed copies appear once the background compression is done.
+    let compressed = tokio::fs::metadata(bundle.cache.join(&file))
+        .await
+        .is_ok_and(|m| m.is_file());
     let served = if compressed {
         ServeDir::new(&bundle.cache)
             .precompressed_br()
