@@ -13,6 +13,7 @@ use crate::protocol::chunk::UploadId;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::limits::{
     CHUNK_HEADER_BYTES, CLIENT_ID_MAX_BYTES, MESSAGE_MAX_CHARS, NAME_MAX_CHARS,
+    ROOM_PASSWORD_MAX_BYTES,
 };
 use crate::units;
 
@@ -41,6 +42,15 @@ pub enum AppError {
         "That doesn't look like a room code. Codes have 9 letters and digits, like K7Q-DM3-XPA."
     )]
     CodeMalformed,
+    /// The room has a password and none was given.
+    #[error("This room has a password. Enter it to join.")]
+    RoomPasswordNeeded,
+    /// The room's password was wrong.
+    #[error("Wrong room password")]
+    WrongRoomPassword,
+    /// A room password over the limit.
+    #[error("Room passwords can be at most {ROOM_PASSWORD_MAX_BYTES} bytes long.")]
+    RoomPasswordTooLong,
     /// The code is well-formed but no room has it.
     #[error("There is no room with that code. Check it, or create a new room.")]
     UnknownRoom,
@@ -163,7 +173,8 @@ impl AppError {
         match self {
             Self::UnknownRoom => 404,
             Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
-            Self::NotSignedIn => 401,
+            Self::NotSignedIn | Self::RoomPasswordNeeded => 401,
+            Self::WrongRoomPassword => 403,
             Self::NotInRoom | Self::ForeignOrigin => 403,
             Self::FileTooLarge { .. } => 413,
             Self::MessageNotStored
@@ -175,6 +186,11 @@ impl AppError {
             Self::Internal | Self::Transport(_) => 500,
             _ => 400,
         }
+    }
+
+    /// Whether the login form should ask for the room's password next.
+    pub fn asks_for_password(&self) -> bool {
+        matches!(self, Self::RoomPasswordNeeded | Self::WrongRoomPassword)
     }
 
     /// The code a socket `error` frame carries for it.

@@ -14,8 +14,14 @@ use crate::protocol::{RoomCode, NAME_MAX_CHARS};
 
 /// Creates or joins a room and signs the caller in; returns the room's code.
 /// `action` is the pressed button's value: `create` or `join`.
+/// `password` sets the new room's password, or is the joined room's.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(name: String, code: String, action: String) -> Result<RoomCode, AppError> {
+pub async fn login(
+    name: String,
+    code: String,
+    action: String,
+    #[server(default)] password: String,
+) -> Result<RoomCode, AppError> {
     use crate::backend::{backend, caller, fail, set_session, sign_in};
     use crate::model::LoginForm;
     use crate::protocol::LoginAction;
@@ -25,6 +31,7 @@ pub async fn login(name: String, code: String, action: String) -> Result<RoomCod
         name,
         code,
         action: LoginAction::from_form(&action),
+        password,
     };
     match sign_in(&*backend, &caller()?, form).await {
         Ok((code, session)) => {
@@ -46,6 +53,8 @@ pub fn LoginCard(
 ) -> impl IntoView {
     let error = RwSignal::new(prefill.error);
     let pending = RwSignal::new(false);
+    // Shown once the room is known to need a password.
+    let needs_password = RwSignal::new(prefill.needs_password);
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -56,12 +65,12 @@ pub fn LoginCard(
             .submitter()
             .and_then(|button| button.get_attribute("value"))
             .unwrap_or_else(|| "join".to_owned());
-        let Some((name, code)) = form_fields(&ev) else {
+        let Some([name, code, password]) = form_fields(&ev) else {
             return;
         };
         pending.set(true);
         leptos::task::spawn_local(async move {
-            match login(name, code, action).await {
+            match login(name, code, action, password).await {
                 // Stays pending: the room's page replaces this one.
                 Ok(room) => {
                     if sharing {
@@ -70,6 +79,9 @@ pub fn LoginCard(
                     crate::page::go(&room.path()).await
                 }
                 Err(e) => {
+                    if e.asks_for_password() {
+                        needs_password.set(true);
+                    }
                     error.set(Some(e));
                     pending.set(false);
                 }
@@ -126,6 +138,31 @@ pub fn LoginCard(
                     />
                     <p id="login-code-hint" class="hint">"To join a room, enter its code. To start a new one, leave it empty."</p>
                 </div>
+                // One password field at a time, both named `password`: the
+                // room's when it asked for one, else the new room's (which
+                // a joiner may also fill in up front).
+                {move || if needs_password.get() {
+                    view! {
+                        <div class="field">
+                            <label for="login-password">"Room password"</label>
+                            <input id="login-password" name="password" type="password" autocomplete="current-password" aria-describedby="login-password-hint" />
+                            <p id="login-password-hint" class="hint">"This room has a password: ask whoever invited you."</p>
+                        </div>
+                    }
+                    .erase()
+                } else {
+                    view! {
+                        <details class="room-options">
+                            <summary>"Room options"</summary>
+                            <div class="field">
+                                <label for="room-password">"Room password (optional)"</label>
+                                <input id="room-password" name="password" type="password" autocomplete="new-password" aria-describedby="room-password-hint" />
+                                <p id="room-password-hint" class="hint">"People who join will need it. Leave it empty for a room anyone with the code can join."</p>
+                            </div>
+                        </details>
+                    }
+                    .erase()
+                }}
                 // "Join room" comes first: pressing Enter in a field submits
                 // with the first button, and someone who typed a code means
                 // to join.
@@ -142,14 +179,15 @@ pub fn LoginCard(
     }
 }
 
-/// The name and code fields of the submitted form. Read from the form itself
-/// rather than mirrored into signals, so what is sent is what is shown.
-fn form_fields(ev: &web_sys::SubmitEvent) -> Option<(String, String)> {
+/// The name, code and password fields of the submitted form. Read from
+/// the form itself rather than mirrored into signals, so what is sent is
+/// what is shown.
+fn form_fields(ev: &web_sys::SubmitEvent) -> Option<[String; 3]> {
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
     let data = web_sys::FormData::new_with_form(&form).ok()?;
     let field = |key: &str| data.get(key).as_string().unwrap_or_default();
-    Some((field("name"), field("code")))
+    Some([field("name"), field("code"), field("password")])
 }
 
 /// What another app shared, above the login form on `/share`. Read from

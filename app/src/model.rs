@@ -25,6 +25,9 @@ pub struct LoginForm {
     pub code: String,
     /// Which button was pressed.
     pub action: LoginAction,
+    /// Raw room password field: the new room's password when creating
+    /// (empty: none), the room's when joining.
+    pub password: String,
 }
 
 /// What the login form starts with: the typed values kept after an error, or
@@ -37,6 +40,9 @@ pub struct LoginPrefill {
     pub code: String,
     /// What went wrong last time, shown in the alert.
     pub error: Option<AppError>,
+    /// The room is known to need a password: the form asks for it.
+    #[serde(default)]
+    pub needs_password: bool,
 }
 
 /// Everything the room page shows a member when it loads.

@@ -208,7 +208,7 @@ pub async fn decide(
             let prefill = LoginPrefill {
                 name,
                 code: room.map(ToString::to_string).unwrap_or_default(),
-                error: None,
+                ..LoginPrefill::default()
             };
             return (Page::Share(prefill), 200);
         }
@@ -269,6 +269,7 @@ async fn room_page(
                 name,
                 code: code.to_owned(),
                 error: Some(error),
+                ..LoginPrefill::default()
             }))
         }
     };
@@ -298,7 +299,7 @@ async fn room_page(
     Ok(Page::Invite(LoginPrefill {
         name,
         code: parsed.to_string(),
-        error: None,
+        ..LoginPrefill::default()
     }))
 }
 

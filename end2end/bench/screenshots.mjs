@@ -19,6 +19,9 @@ try {
         await page.goto('/');
         if (js) await page.locator('html[data-hydrated]').waitFor();
         await shot('login');
+        await page.getByText('Room options').click();
+        await shot('login-options');
+        await page.getByText('Room options').click();
         await page.getByLabel('Your name').fill('Alice');
         await page.getByRole('button', { name: 'Join room' }).click();
         await page.getByRole('alert').waitFor();

@@ -70,22 +70,19 @@ impl Backend for Chatdrop {
                 self.new_rooms
                     .check(caller.ip)
                     .map_err(AppError::TooManyRooms)?;
-                let code = self.store.create_room(&user).await.map_err(internal)?;
+                let password = match form.password.as_str() {
+                    "" => None,
+                    password => Some(crate::passwords::hash(password.to_owned()).await?),
+                };
+                let code = self
+                    .store
+                    .create_room(&user, password.as_deref())
+                    .await
+                    .map_err(internal)?;
                 self.new_rooms.spend(caller.ip);
                 code
             }
-            LoginAction::Join => {
-                self.wrong_codes
-                    .check(caller.ip)
-                    .map_err(AppError::Throttled)?;
-                let code = RoomCode::parse(&form.code)?;
-                if !self.store.room_exists(&code).await.map_err(internal)? {
-                    self.wrong_codes.spend(caller.ip);
-                    tracing::info!(ip = %caller.ip, "join with an unknown room code");
-                    return Err(AppError::UnknownRoom);
-                }
-                code
-            }
+            LoginAction::Join => self.admit(caller, &form).await?,
         };
         tracing::info!(room = %code, user = %user.0, action = ?form.action, "signed in");
         Ok((
@@ -153,6 +150,36 @@ impl Backend for Chatdrop {
         // Base64, a signature and fixed attributes: always a valid header.
         HeaderValue::from_str(&self.sessions.cookie(session))
             .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+impl Chatdrop {
+    /// The room a join asks for, if the code and (for a room with one) the
+    /// password are right. Wrong codes and wrong passwords spend the same
+    /// per-network budget, so neither can be guessed.
+    async fn admit(&self, caller: &Caller, form: &LoginForm) -> Result<RoomCode, AppError> {
+        self.wrong_codes
+            .check(caller.ip)
+            .map_err(AppError::Throttled)?;
+        let code = RoomCode::parse(&form.code)?;
+        let Some(password_hash) = self.store.room_password(&code).await.map_err(internal)? else {
+            self.wrong_codes.spend(caller.ip);
+            tracing::info!(ip = %caller.ip, "join with an unknown room code");
+            return Err(AppError::UnknownRoom);
+        };
+        // Someone already in the room (their session says so) isn't asked.
+        let member = caller.session.as_ref().and_then(|s| s.room.as_ref()) == Some(&code);
+        match password_hash {
+            Some(_) if member => {}
+            Some(_) if form.password.is_empty() => return Err(AppError::RoomPasswordNeeded),
+            Some(phc) if !crate::passwords::verify(form.password.clone(), phc.clone()).await => {
+                self.wrong_codes.spend(caller.ip);
+                tracing::info!(ip = %caller.ip, room = %code, "join with a wrong password");
+                return Err(AppError::WrongRoomPassword);
+            }
+            Some(_) | None => {}
+        }
+        Ok(code)
     }
 }
 

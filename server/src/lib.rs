@@ -11,6 +11,7 @@ pub mod history;
 pub mod identify;
 pub mod listen;
 pub mod pages;
+pub mod passwords;
 pub mod pwa;
 pub mod rooms;
 pub mod routes;

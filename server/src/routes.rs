@@ -26,6 +26,7 @@ pub struct LoginFields {
     name: String,
     code: String,
     action: String,
+    password: String,
 }
 
 /// `POST /`: log in, then 303 to the room; on bad input, the login page
@@ -50,6 +51,7 @@ pub async fn post_login(
         name: fields.name.clone(),
         code: fields.code.clone(),
         action: LoginAction::from_form(&fields.action),
+        password: fields.password,
     };
     match sign_in(&*state.chatdrop, &caller, form).await {
         Ok((code, session)) => {
@@ -67,6 +69,7 @@ pub async fn post_login(
             let prefill = LoginPrefill {
                 name: fields.name,
                 code: fields.code,
+                needs_password: error.asks_for_password(),
                 error: Some(error),
             };
             render_login(&state, page, prefill).await

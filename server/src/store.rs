@@ -45,17 +45,23 @@ impl Store {
         Ok(Self { pool })
     }
 
-    /// Creates a room with a fresh random code.
-    pub async fn create_room(&self, creator: &UserId) -> Result<RoomCode, sqlx::Error> {
+    /// Creates a room with a fresh random code, and a password if
+    /// `password_hash` (a PHC string) is given.
+    pub async fn create_room(
+        &self,
+        creator: &UserId,
+        password_hash: Option<&str>,
+    ) -> Result<RoomCode, sqlx::Error> {
         loop {
             let code = RoomCode::from_indices(random_indices());
             let inserted = sqlx::query(
-                "INSERT INTO rooms (code, created_at, created_by) VALUES (?, ?, ?)
+                "INSERT INTO rooms (code, created_at, created_by, password_hash) VALUES (?, ?, ?, ?)
                  ON CONFLICT (code) DO NOTHING",
             )
             .bind(code.as_str())
             .bind(unix_millis())
             .bind(&creator.0)
+            .bind(password_hash)
             .execute(&self.pool)
             .await?;
             // A collision is astronomically unlikely; if it happens, draw again.
@@ -72,6 +78,20 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Whether a room with this code exists (`None` if not), and its
+    /// password's hash if it has one.
+    pub async fn room_password(
+        &self,
+        code: &RoomCode,
+    ) -> Result<Option<Option<String>>, sqlx::Error> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT password_hash FROM rooms WHERE code = ?")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(hash,)| hash))
     }
 
     /// Closes every connection, checkpointing the write-ahead log.

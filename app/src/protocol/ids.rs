@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::limits::{CODE_ALPHABET, CODE_LEN, NAME_MAX_CHARS};
+use super::limits::{CODE_ALPHABET, CODE_LEN, NAME_MAX_CHARS, ROOM_PASSWORD_MAX_BYTES};
 use crate::error::AppError;
 
 /// Symbols per displayed group: `K7Q-DM3-XPA`.
@@ -130,6 +130,14 @@ impl From<UserName> for String {
     fn from(name: UserName) -> Self {
         name.0
     }
+}
+
+/// Checks a room password's length, as the server does before hashing it.
+pub fn check_room_password(password: &str) -> Result<(), AppError> {
+    if password.len() > ROOM_PASSWORD_MAX_BYTES {
+        return Err(AppError::RoomPasswordTooLong);
+    }
+    Ok(())
 }
 
 /// A person's identity for the lifetime of their session cookie: 128 random

@@ -12,6 +12,10 @@ pub const CODE_LEN: usize = 9;
 /// The longest display name, in characters.
 pub const NAME_MAX_CHARS: usize = 32;
 
+/// The longest room password, in bytes (checked before hashing: a huge one
+/// would make hashing a denial of service).
+pub const ROOM_PASSWORD_MAX_BYTES: usize = 1024;
+
 /// The longest chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 4000;
 

@@ -8,6 +8,7 @@ mod helpers;
 mod limits;
 mod login;
 mod origin;
+mod passwords;
 mod rooms;
 mod uploads;
 mod ws;
