@@ -48,6 +48,12 @@ pub trait Backend: Send + Sync + 'static {
     /// `before`.
     async fn history(&self, code: &RoomCode, before: Option<Seq>) -> Result<HistoryPage, AppError>;
 
+    /// When room `code` will be deleted (ms since the epoch), if ever.
+    async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError>;
+
+    /// The "Delete room after" choices this server offers.
+    fn lifetimes(&self) -> crate::model::Lifetimes;
+
     /// Who is online in `code`.
     fn members(&self, code: &RoomCode) -> Vec<Member>;
 

@@ -51,6 +51,9 @@ pub enum AppError {
     /// A room password over the limit.
     #[error("Room passwords can be at most {ROOM_PASSWORD_MAX_BYTES} bytes long.")]
     RoomPasswordTooLong,
+    /// A "Delete room after" value the server doesn't offer.
+    #[error("Choose how long the room lasts from the list.")]
+    BadLifetime,
     /// The code is well-formed but no room has it.
     #[error("There is no room with that code. Check it, or create a new room.")]
     UnknownRoom,

@@ -21,6 +21,7 @@ pub async fn login(
     code: String,
     action: String,
     #[server(default)] password: String,
+    #[server(default)] lifetime: String,
 ) -> Result<RoomCode, AppError> {
     use crate::backend::{backend, caller, fail, set_session, sign_in};
     use crate::model::LoginForm;
@@ -32,6 +33,7 @@ pub async fn login(
         code,
         action: LoginAction::from_form(&action),
         password,
+        lifetime,
     };
     match sign_in(&*backend, &caller()?, form).await {
         Ok((code, session)) => {
@@ -55,6 +57,7 @@ pub fn LoginCard(
     let pending = RwSignal::new(false);
     // Shown once the room is known to need a password.
     let needs_password = RwSignal::new(prefill.needs_password);
+    let lifetimes = prefill.lifetimes;
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -65,12 +68,12 @@ pub fn LoginCard(
             .submitter()
             .and_then(|button| button.get_attribute("value"))
             .unwrap_or_else(|| "join".to_owned());
-        let Some([name, code, password]) = form_fields(&ev) else {
+        let Some([name, code, password, lifetime]) = form_fields(&ev) else {
             return;
         };
         pending.set(true);
         leptos::task::spawn_local(async move {
-            match login(name, code, action, password).await {
+            match login(name, code, action, password, lifetime).await {
                 // Stays pending: the room's page replaces this one.
                 Ok(room) => {
                     if sharing {
@@ -159,6 +162,15 @@ pub fn LoginCard(
                                 <input id="room-password" name="password" type="password" autocomplete="new-password" aria-describedby="room-password-hint" />
                                 <p id="room-password-hint" class="hint">"People who join will need it. Leave it empty for a room anyone with the code can join."</p>
                             </div>
+                            <div class="field">
+                                <label for="room-lifetime">"Delete room after"</label>
+                                <select id="room-lifetime" name="lifetime" aria-describedby="room-lifetime-hint">
+                                    {lifetimes.choices.iter().map(|&choice| view! {
+                                        <option value=choice.to_string() selected=choice == lifetimes.default>{lifetime_label(choice)}</option>
+                                    }).collect_view()}
+                                </select>
+                                <p id="room-lifetime-hint" class="hint">"Then its messages and files are deleted for good."</p>
+                            </div>
                         </details>
                     }
                     .erase()
@@ -179,15 +191,29 @@ pub fn LoginCard(
     }
 }
 
+/// A "Delete room after" choice as the menu says it: `1 hour`, `7 days`,
+/// `Never`.
+fn lifetime_label(seconds: u64) -> String {
+    match seconds {
+        0 => "Never".to_owned(),
+        s => crate::time::remaining(0, i64::try_from(s).unwrap_or(i64::MAX / 1000) * 1000),
+    }
+}
+
 /// The name, code and password fields of the submitted form. Read from
 /// the form itself rather than mirrored into signals, so what is sent is
 /// what is shown.
-fn form_fields(ev: &web_sys::SubmitEvent) -> Option<[String; 3]> {
+fn form_fields(ev: &web_sys::SubmitEvent) -> Option<[String; 4]> {
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
     let data = web_sys::FormData::new_with_form(&form).ok()?;
     let field = |key: &str| data.get(key).as_string().unwrap_or_default();
-    Some([field("name"), field("code"), field("password")])
+    Some([
+        field("name"),
+        field("code"),
+        field("password"),
+        field("lifetime"),
+    ])
 }
 
 /// What another app shared, above the login form on `/share`. Read from

@@ -28,6 +28,27 @@ pub struct LoginForm {
     /// Raw room password field: the new room's password when creating
     /// (empty: none), the room's when joining.
     pub password: String,
+    /// Raw "Delete room after" field, in seconds (`0`: never); empty for
+    /// the server's default.
+    pub lifetime: String,
+}
+
+/// The "Delete room after" choices this server offers, in seconds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifetimes {
+    /// Each choice, shortest first; `0` is "Never".
+    pub choices: Vec<u64>,
+    /// The one selected at first.
+    pub default: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            choices: crate::protocol::ROOM_LIFETIMES.to_vec(),
+            default: 604_800,
+        }
+    }
 }
 
 /// What the login form starts with: the typed values kept after an error, or
@@ -43,6 +64,9 @@ pub struct LoginPrefill {
     /// The room is known to need a password: the form asks for it.
     #[serde(default)]
     pub needs_password: bool,
+    /// The "Delete room after" choices.
+    #[serde(default)]
+    pub lifetimes: Lifetimes,
 }
 
 /// Everything the room page shows a member when it loads.
@@ -63,6 +87,11 @@ pub struct RoomView {
     /// Minutes east of UTC to show times in, as the reader's browser said
     /// (a cookie); `None` shows UTC, labelled.
     pub zone: Option<i32>,
+    /// When the room will be deleted (ms since the epoch); `None`: never.
+    pub expires_at: Option<i64>,
+    /// When the server rendered this (ms): the countdown starts from it, so
+    /// the page hydrates with the text the server sent.
+    pub rendered_at: i64,
 }
 
 /// A run of consecutive events, oldest first.

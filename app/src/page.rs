@@ -188,6 +188,20 @@ pub async fn decide(
     origin: &str,
     path_and_query: &str,
 ) -> (Page, u16) {
+    let (mut page, status) = decide_page(backend, caller, origin, path_and_query).await;
+    if let Page::Home(prefill) | Page::Invite(prefill) | Page::Share(prefill) = &mut page {
+        prefill.lifetimes = backend.lifetimes();
+    }
+    (page, status)
+}
+
+#[cfg(feature = "ssr")]
+async fn decide_page(
+    backend: &dyn crate::backend::Backend,
+    caller: &crate::backend::Caller,
+    origin: &str,
+    path_and_query: &str,
+) -> (Page, u16) {
     let uri = path_and_query.parse::<http::Uri>().unwrap_or_default();
     // Every login form starts with the session's name.
     let name = caller
@@ -292,6 +306,8 @@ async fn room_page(
                 },
                 error: error.as_deref().and_then(AppError::from_query_key),
                 zone: caller.zone,
+                expires_at: backend.expires_at(&parsed).await?,
+                rendered_at: crate::store::now_ms() as i64,
                 code: parsed,
             }));
         }
@@ -339,6 +355,8 @@ mod tests {
             members: Vec::new(),
             error: None,
             zone: None,
+            expires_at: None,
+            rendered_at: 0,
         })
     }
 

@@ -40,11 +40,13 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         members,
         error,
         zone,
+        expires_at,
+        rendered_at,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
     let mut state = Room::new(code.clone(), me.clone(), history, members);
     state.alert = error.map(|e| e.to_string());
-    let store = RoomStore::new(state, zone);
+    let store = RoomStore::new(state, zone, rendered_at);
     // In the browser, the glue connects the room; on the server (and
     // without JavaScript) there is none.
     if let Some(Glue(start)) = use_context::<Glue>() {
@@ -98,6 +100,17 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                     <p class="brand small">"Chatdrop"</p>
                     <h1 id="room-title" tabindex="-1">"Room " <span class="code">{code.to_string()}</span></h1>
                     <p class="me">"You're in as " <strong class="name">{me.name.to_string()}</strong></p>
+                    {expires_at.map(|at| {
+                        let zone = store.zone;
+                        let clock = store.clock;
+                        view! {
+                            <p class="expiry">
+                                <time datetime=crate::time::iso(at) title=move || crate::time::long(at, zone.get())>
+                                    {move || format!("Deleted in {}", crate::time::remaining(clock.get(), at))}
+                                </time>
+                            </p>
+                        }
+                    })}
                 </div>
                 <form method="post" action="/leave" on:submit=on_leave>
                     <button type="submit" class="leave">"Leave"</button>

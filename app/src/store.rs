@@ -34,6 +34,9 @@ pub struct RoomStore {
     /// Minutes east of UTC that times are shown in; `None` shows UTC,
     /// labelled (until the browser has said its zone).
     pub zone: RwSignal<Option<i32>>,
+    /// The time countdowns count from (ms since the epoch): the server's
+    /// render time until the glue's clock takes over.
+    pub clock: RwSignal<i64>,
     /// The files of this tab's uploads, by upload key: browser handles,
     /// not state.
     files: StoredValue<HashMap<ClientMsgId, web_sys::File>, LocalStorage>,
@@ -42,11 +45,12 @@ pub struct RoomStore {
 
 impl RoomStore {
     /// A store for a freshly loaded room page.
-    pub fn new(room: Room, zone: Option<i32>) -> Self {
+    pub fn new(room: Room, zone: Option<i32>, rendered_at: i64) -> Self {
         RoomStore {
             state: RwSignal::new(room),
             hydrated: RwSignal::new(false),
             zone: RwSignal::new(zone),
+            clock: RwSignal::new(rendered_at),
             files: StoredValue::new_local(HashMap::new()),
             runner: StoredValue::new_local(None),
         }

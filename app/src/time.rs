@@ -39,6 +39,23 @@ pub fn long(at_ms: i64, zone: Option<i32>) -> String {
     }
 }
 
+/// How long until `at_ms`, from `now_ms`, as a room's countdown says it:
+/// `6 days`, `1 day`, `5 hours`, `12 minutes`, `less than a minute`.
+pub fn remaining(now_ms: i64, at_ms: i64) -> String {
+    let minutes = (at_ms - now_ms).max(0) / 60_000;
+    let (n, unit) = match minutes {
+        0 => return "less than a minute".to_owned(),
+        m if m >= 24 * 60 => (m / (24 * 60), "day"),
+        m if m >= 60 => (m / 60, "hour"),
+        m => (m, "minute"),
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
 /// RFC 3339 in UTC, for `<time datetime>`.
 pub fn iso(at_ms: i64) -> String {
     let secs = at_ms.div_euclid(1000);
@@ -81,6 +98,19 @@ mod tests {
         assert_eq!(clock(at, -11 * 60), "23:39");
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn countdowns_round_down_to_the_largest_unit() {
+        let day = 86_400_000;
+        assert_eq!(remaining(0, 7 * day - 1), "6 days");
+        assert_eq!(remaining(0, day), "1 day");
+        assert_eq!(remaining(0, day - 1), "23 hours");
+        assert_eq!(remaining(0, 3_600_000), "1 hour");
+        assert_eq!(remaining(0, 59 * 60_000 + 59_999), "59 minutes");
+        assert_eq!(remaining(0, 60_000), "1 minute");
+        assert_eq!(remaining(0, 59_999), "less than a minute");
+        assert_eq!(remaining(10, 0), "less than a minute");
     }
 
     #[test]

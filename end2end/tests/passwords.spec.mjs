@@ -1,5 +1,6 @@
-// A room with a password: its creator sets it under "Room options"; anyone
-// joining by code is asked for it, and a wrong one is refused.
+// Room options: a password and a lifetime. The creator sets them under
+// "Room options"; anyone joining by code is asked for the password, a wrong
+// one is refused, and the room says when it will be deleted.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -16,9 +17,11 @@ for (const mode of MODES) {
       await alice.page.getByLabel('Your name').fill('Alice');
       await alice.page.getByText('Room options').click();
       await alice.page.getByLabel('Room password (optional)').fill('open sesame');
+      await alice.page.getByLabel('Delete room after').selectOption({ label: '1 hour' });
       await alice.page.getByRole('button', { name: 'Create room' }).click();
       await alice.page.waitForURL(/\/room\/[A-Z0-9-]+$/);
       const code = roomCodeOf(alice.page);
+      await alice.page.getByText(/^Deleted in (59 minutes|1 hour)$/).waitFor();
       await alice.page.getByRole('textbox', { name: 'Message' }).fill('only for those who know');
       await alice.page.getByRole('button', { name: 'Send' }).click();
       await log(alice).getByText('only for those who know', { exact: true }).waitFor();

@@ -44,6 +44,8 @@ pub struct Chatdrop {
     pub tasks: TaskTracker,
     /// Faults tests inject.
     pub hooks: Hooks,
+    /// The "Delete room after" choices.
+    pub lifetimes: app::model::Lifetimes,
     /// Cookie signing.
     pub sessions: Sessions,
     /// Budgets for wrong room codes.
@@ -70,13 +72,14 @@ impl Backend for Chatdrop {
                 self.new_rooms
                     .check(caller.ip)
                     .map_err(AppError::TooManyRooms)?;
+                let expires_at = self.expiry(&form.lifetime)?;
                 let password = match form.password.as_str() {
                     "" => None,
                     password => Some(crate::passwords::hash(password.to_owned()).await?),
                 };
                 let code = self
                     .store
-                    .create_room(&user, password.as_deref())
+                    .create_room(&user, password.as_deref(), expires_at)
                     .await
                     .map_err(internal)?;
                 self.new_rooms.spend(caller.ip);
@@ -110,6 +113,14 @@ impl Backend for Chatdrop {
             events.remove(0);
         }
         Ok(HistoryPage { events, has_older })
+    }
+
+    async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError> {
+        self.store.expires_at(code).await.map_err(internal)
+    }
+
+    fn lifetimes(&self) -> app::model::Lifetimes {
+        self.lifetimes.clone()
     }
 
     fn members(&self, code: &RoomCode) -> Vec<Member> {
@@ -154,6 +165,20 @@ impl Backend for Chatdrop {
 }
 
 impl Chatdrop {
+    /// When a room created now with the "Delete room after" field `field`
+    /// (seconds; empty for the default) is deleted; `None` for never.
+    fn expiry(&self, field: &str) -> Result<Option<i64>, AppError> {
+        let seconds = match field.trim() {
+            "" => self.lifetimes.default,
+            text => text.parse().map_err(|_| AppError::BadLifetime)?,
+        };
+        if !self.lifetimes.choices.contains(&seconds) {
+            return Err(AppError::BadLifetime);
+        }
+        let millis = i64::try_from(seconds).map_err(|_| AppError::BadLifetime)? * 1000;
+        Ok((seconds > 0).then(|| crate::store::unix_millis() + millis))
+    }
+
     /// The room a join asks for, if the code and (for a room with one) the
     /// password are right. Wrong codes and wrong passwords spend the same
     /// per-network budget, so neither can be guessed.

@@ -94,6 +94,19 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_ABANDONED_UPLOAD_SECS", default_value_t = 86_400)]
     pub abandoned_upload_secs: u64,
 
+    /// How long a new room lasts unless its creator picks otherwise
+    /// (`1h`, `1d`, `7d`, `30d`…).
+    #[arg(long, env = "CHATDROP_DEFAULT_ROOM_LIFETIME", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub default_room_lifetime: Duration,
+
+    /// The longest lifetime a room may be given.
+    #[arg(long, env = "CHATDROP_MAX_ROOM_LIFETIME", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub max_room_lifetime: Duration,
+
+    /// Offer "Never" for a room's lifetime.
+    #[arg(long, env = "CHATDROP_ALLOW_PERMANENT_ROOMS")]
+    pub allow_permanent_rooms: bool,
+
     /// Test hooks; never set from the command line.
     #[arg(skip)]
     pub hooks: Hooks,
@@ -121,6 +134,32 @@ pub struct Timings {
 }
 
 impl Config {
+    /// The "Delete room after" choices these flags allow, or why they
+    /// contradict each other.
+    pub fn lifetimes(&self) -> anyhow::Result<app::model::Lifetimes> {
+        let default = self.default_room_lifetime.as_secs();
+        let max = self.max_room_lifetime.as_secs();
+        anyhow::ensure!(
+            default > 0,
+            "--default-room-lifetime must be longer than zero"
+        );
+        anyhow::ensure!(
+            default <= max,
+            "--default-room-lifetime is longer than --max-room-lifetime"
+        );
+        let mut choices: Vec<u64> = app::protocol::ROOM_LIFETIMES
+            .into_iter()
+            .filter(|c| *c <= max)
+            .chain([default])
+            .collect();
+        choices.sort_unstable();
+        choices.dedup();
+        if self.allow_permanent_rooms {
+            choices.push(0);
+        }
+        Ok(app::model::Lifetimes { choices, default })
+    }
+
     /// The socket timings these flags ask for.
     pub fn timings(&self) -> Timings {
         Timings {
@@ -152,7 +191,30 @@ impl Config {
             max_file_bytes: app::protocol::DEFAULT_MAX_FILE_BYTES,
             upload_bytes_per_second: 0,
             abandoned_upload_secs: 86_400,
+            default_room_lifetime: Duration::from_secs(7 * 86_400),
+            max_room_lifetime: Duration::from_secs(30 * 86_400),
+            allow_permanent_rooms: false,
             hooks: Hooks::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_follow_the_flags() {
+        let mut config = Config::for_tests(PathBuf::from("data"));
+        let offered = config.lifetimes().unwrap();
+        assert_eq!(offered.choices, [3_600, 86_400, 604_800, 2_592_000]);
+        assert_eq!(offered.default, 604_800);
+        config.default_room_lifetime = Duration::from_secs(2 * 86_400);
+        config.max_room_lifetime = Duration::from_secs(2 * 86_400);
+        config.allow_permanent_rooms = true;
+        let offered = config.lifetimes().unwrap();
+        assert_eq!(offered.choices, [3_600, 86_400, 172_800, 0]);
+        config.default_room_lifetime = Duration::from_secs(3 * 86_400);
+        assert!(config.lifetimes().is_err(), "a default over the maximum");
     }
 }

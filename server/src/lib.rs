@@ -105,7 +105,18 @@ pub async fn run(
 pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
+    let lifetimes = config.lifetimes()?;
     let store = Store::open(&config.data_dir).await?;
+    let settled = store
+        .settle_old_rooms(config.default_room_lifetime)
+        .await
+        .context("giving older rooms a lifetime")?;
+    if settled > 0 {
+        tracing::info!(
+            settled,
+            "rooms from before lifetimes get the default lifetime"
+        );
+    }
     let files = FileStore::open(&config.data_dir)?;
     let tasks = TaskTracker::new();
     let shutdown = CancellationToken::new();
@@ -137,6 +148,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         shutdown,
         tasks,
         hooks: config.hooks.clone(),
+        lifetimes,
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     evict_rooms(&chatdrop);

@@ -417,7 +417,10 @@ mod tests {
     #[tokio::test]
     async fn a_room_nobody_uses_is_evicted_and_comes_back_from_the_database() {
         let (_dir, store, hub) = hub().await;
-        let code = store.create_room(&UserId("a".into()), None).await.unwrap();
+        let code = store
+            .create_room(&UserId("a".into()), None, None)
+            .await
+            .unwrap();
         let room = hub.room(&code).await.unwrap();
         let presence = room.connect(&alice()).await.unwrap();
         room.post(&alice(), ClientMsgId("m1".into()), "hi".into())
@@ -443,7 +446,10 @@ mod tests {
     #[tokio::test]
     async fn dropping_a_presence_announces_one_leave_after_the_grace() {
         let (_dir, store, hub) = hub().await;
-        let code = store.create_room(&UserId("a".into()), None).await.unwrap();
+        let code = store
+            .create_room(&UserId("a".into()), None, None)
+            .await
+            .unwrap();
         let room = hub.room(&code).await.unwrap();
         let mut rx = room.subscribe();
         let first = room.connect(&alice()).await.unwrap();

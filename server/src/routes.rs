@@ -27,6 +27,7 @@ pub struct LoginFields {
     code: String,
     action: String,
     password: String,
+    lifetime: String,
 }
 
 /// `POST /`: log in, then 303 to the room; on bad input, the login page
@@ -52,6 +53,7 @@ pub async fn post_login(
         code: fields.code.clone(),
         action: LoginAction::from_form(&fields.action),
         password: fields.password,
+        lifetime: fields.lifetime,
     };
     match sign_in(&*state.chatdrop, &caller, form).await {
         Ok((code, session)) => {
@@ -71,6 +73,7 @@ pub async fn post_login(
                 code: fields.code,
                 needs_password: error.asks_for_password(),
                 error: Some(error),
+                ..Default::default()
             };
             render_login(&state, page, prefill).await
         }
@@ -118,7 +121,8 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
 }
 
 /// Renders the login page with `prefill`, under the error's status.
-async fn render_login(state: &AppState, page: Request, prefill: LoginPrefill) -> Response {
+async fn render_login(state: &AppState, page: Request, mut prefill: LoginPrefill) -> Response {
+    prefill.lifetimes = state.chatdrop.lifetimes.clone();
     let status = prefill.error.as_ref().map_or(200, AppError::status);
     crate::pages::render(state, page, Page::Home(prefill), status).await
 }

@@ -47,21 +47,25 @@ impl Store {
 
     /// Creates a room with a fresh random code, and a password if
     /// `password_hash` (a PHC string) is given.
+    /// It is deleted at `expires_at` (ms since the epoch), if given.
     pub async fn create_room(
         &self,
         creator: &UserId,
         password_hash: Option<&str>,
+        expires_at: Option<i64>,
     ) -> Result<RoomCode, sqlx::Error> {
         loop {
             let code = RoomCode::from_indices(random_indices());
             let inserted = sqlx::query(
-                "INSERT INTO rooms (code, created_at, created_by, password_hash) VALUES (?, ?, ?, ?)
+                "INSERT INTO rooms (code, created_at, created_by, password_hash, expires_at)
+                 VALUES (?, ?, ?, ?, ?)
                  ON CONFLICT (code) DO NOTHING",
             )
             .bind(code.as_str())
             .bind(unix_millis())
             .bind(&creator.0)
             .bind(password_hash)
+            .bind(expires_at)
             .execute(&self.pool)
             .await?;
             // A collision is astronomically unlikely; if it happens, draw again.
@@ -92,6 +96,30 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(hash,)| hash))
+    }
+
+    /// When room `code` will be deleted (ms since the epoch), if ever.
+    pub async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, sqlx::Error> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT expires_at FROM rooms WHERE code = ?")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(at,)| at))
+    }
+
+    /// Gives rooms made before lifetimes existed (marked `-1`) `lifetime`
+    /// from now.
+    pub async fn settle_old_rooms(
+        &self,
+        lifetime: std::time::Duration,
+    ) -> Result<u64, sqlx::Error> {
+        let at = unix_millis() + i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX / 2);
+        let updated = sqlx::query("UPDATE rooms SET expires_at = ? WHERE expires_at = -1")
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(updated.rows_affected())
     }
 
     /// Closes every connection, checkpointing the write-ahead log.

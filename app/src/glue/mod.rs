@@ -69,6 +69,7 @@ pub fn start(store: RoomStore) {
     Effect::new(move |_| {
         store.hydrated.set(true);
         store.zone.set(Some(browser_zone()));
+        store.clock.set(crate::store::now_ms() as i64);
         // A page loaded offline (from the service worker's copy) hears no
         // `offline` event: start from what the browser knows now.
         if !window().navigator().on_line() {
@@ -149,6 +150,12 @@ fn track_page(store: RoomStore) {
             let typing = store.state.with_untracked(|r| !r.typing.is_empty());
             if typing {
                 store.dispatch(Input::Tick);
+            }
+            // Countdowns move on by the minute; a second's resolution is
+            // plenty and costs one comparison.
+            let now = crate::store::now_ms() as i64;
+            if now / 60_000 != store.clock.get_untracked() / 60_000 {
+                store.clock.set(now);
             }
         },
         std::time::Duration::from_secs(1),

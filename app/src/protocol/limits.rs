@@ -16,6 +16,11 @@ pub const NAME_MAX_CHARS: usize = 32;
 /// would make hashing a denial of service).
 pub const ROOM_PASSWORD_MAX_BYTES: usize = 1024;
 
+/// The lifetimes a room can be created with, in seconds: an hour, a day, a
+/// week, thirty days. `0` (never deleted) is offered only where the server
+/// allows permanent rooms.
+pub const ROOM_LIFETIMES: [u64; 4] = [3_600, 86_400, 604_800, 2_592_000];
+
 /// The longest chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 4000;
 

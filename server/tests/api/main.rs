@@ -5,6 +5,7 @@ mod chat;
 mod closing;
 mod downloads;
 mod helpers;
+mod lifetimes;
 mod limits;
 mod login;
 mod origin;
