@@ -48,6 +48,9 @@ pub trait Backend: Send + Sync + 'static {
     /// `before`.
     async fn history(&self, code: &RoomCode, before: Option<Seq>) -> Result<HistoryPage, AppError>;
 
+    /// Why room `code` is gone (`RoomExpired`, `RoomDeleted`), if it is.
+    async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError>;
+
     /// When room `code` will be deleted (ms since the epoch), if ever.
     async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError>;
 

@@ -54,6 +54,12 @@ pub enum AppError {
     /// A "Delete room after" value the server doesn't offer.
     #[error("Choose how long the room lasts from the list.")]
     BadLifetime,
+    /// The room's lifetime ended: it and everything in it are deleted.
+    #[error("This room has expired.")]
+    RoomExpired,
+    /// The room's owner deleted it.
+    #[error("This room was deleted by its owner.")]
+    RoomDeleted,
     /// The code is well-formed but no room has it.
     #[error("There is no room with that code. Check it, or create a new room.")]
     UnknownRoom,
@@ -175,6 +181,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::UnknownRoom => 404,
+            Self::RoomExpired | Self::RoomDeleted => 410,
             Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
             Self::NotSignedIn | Self::RoomPasswordNeeded => 401,
             Self::WrongRoomPassword => 403,

@@ -130,6 +130,7 @@ impl Page {
             Page::Share(prefill) => {
                 view! { <login::LoginCard prefill invited=None sharing=true /> }.erase()
             }
+            Page::Gone(why) => view! { <Gone why /> }.erase(),
             Page::NotFound => view! { <NotFound /> }.erase(),
         }
     }
@@ -142,6 +143,18 @@ fn NotFound() -> impl IntoView {
         <section class="card">
             <h1 tabindex="-1">"Page not found"</h1>
             <p>"There's nothing at this address."</p>
+            <p><a href="/">"Go to Chatdrop"</a></p>
+        </section>
+    }
+}
+
+/// A room that is gone: why, and the way back.
+#[component]
+fn Gone(why: error::AppError) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1 tabindex="-1">{why.to_string().trim_end_matches('.').to_owned()}</h1>
+            <p>"Its messages and files have been deleted."</p>
             <p><a href="/">"Go to Chatdrop"</a></p>
         </section>
     }

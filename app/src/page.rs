@@ -29,6 +29,9 @@ pub enum Page {
     /// `/share`: what another app shared, and the login form to pick the
     /// room it goes to (the caller's room filled in).
     Share(LoginPrefill),
+    /// `/room/{code}` of a room that is gone (expired or deleted), for
+    /// anyone: why, under `410 Gone`.
+    Gone(AppError),
     /// Any other address.
     NotFound,
 }
@@ -41,6 +44,7 @@ impl Page {
             Page::Invite(_) => "Join a room · Chatdrop".to_owned(),
             Page::Room(room) => room_title(&room.code, 0),
             Page::Share(_) => "Share to a room · Chatdrop".to_owned(),
+            Page::Gone(_) => "Room gone · Chatdrop".to_owned(),
             Page::NotFound => "Not found · Chatdrop".to_owned(),
         }
     }
@@ -235,6 +239,21 @@ async fn decide_page(
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.into_owned())
     };
+    if let Ok(parsed) = RoomCode::parse(&code) {
+        match backend.gone(&parsed).await {
+            Ok(Some(why)) => return (Page::Gone(why), 410),
+            Ok(None) => {}
+            Err(error) => {
+                let status = error.status();
+                let prefill = LoginPrefill {
+                    name,
+                    error: Some(error),
+                    ..LoginPrefill::default()
+                };
+                return (Page::Home(prefill), status);
+            }
+        }
+    }
     let room = room_page(
         backend,
         caller,

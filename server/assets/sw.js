@@ -49,6 +49,8 @@ async function page(request) {
   try {
     const response = await fetch(request);
     if (response.ok && response.type === 'basic') await cache.put(request, response.clone());
+    // A room that is gone (410): its saved copy goes too.
+    if (response.status === 410) await cache.delete(request, { ignoreSearch: true });
     return response;
   } catch (offline) {
     const saved = await cache.match(request, { ignoreSearch: true });

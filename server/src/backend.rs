@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Hooks, Timings};
+use crate::deletion::Gone;
 use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
@@ -115,6 +116,14 @@ impl Backend for Chatdrop {
         Ok(HistoryPage { events, has_older })
     }
 
+    async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError> {
+        let gone = self.store.gone(code).await.map_err(internal)?;
+        Ok(gone.map(|why| match why {
+            Gone::Expired => AppError::RoomExpired,
+            Gone::Deleted => AppError::RoomDeleted,
+        }))
+    }
+
     async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError> {
         self.store.expires_at(code).await.map_err(internal)
     }
@@ -165,6 +174,30 @@ impl Backend for Chatdrop {
 }
 
 impl Chatdrop {
+    /// Deletes room `code` for good (see `deletion.rs`): its tabs close,
+    /// its uploads stop, and its address answers `410 Gone`.
+    pub async fn delete_room(&self, code: &RoomCode, why: Gone) -> Result<(), AppError> {
+        crate::deletion::delete_room(&self.store, &self.files, code, why)
+            .await
+            .map_err(internal)?;
+        self.transfers.drop_room(code).await;
+        self.hub.close(code);
+        Ok(())
+    }
+
+    /// Deletes every room whose lifetime has ended; returns how many.
+    pub async fn sweep_expired(&self) -> Result<usize, AppError> {
+        let due = self
+            .store
+            .expired_rooms(crate::store::unix_millis())
+            .await
+            .map_err(internal)?;
+        for code in &due {
+            self.delete_room(code, Gone::Expired).await?;
+        }
+        Ok(due.len())
+    }
+
     /// When a room created now with the "Delete room after" field `field`
     /// (seconds; empty for the default) is deleted; `None` for never.
     fn expiry(&self, field: &str) -> Result<Option<i64>, AppError> {
@@ -187,6 +220,9 @@ impl Chatdrop {
             .check(caller.ip)
             .map_err(AppError::Throttled)?;
         let code = RoomCode::parse(&form.code)?;
+        if let Some(why) = self.gone(&code).await? {
+            return Err(why);
+        }
         let Some(password_hash) = self.store.room_password(&code).await.map_err(internal)? else {
             self.wrong_codes.spend(caller.ip);
             tracing::info!(ip = %caller.ip, "join with an unknown room code");

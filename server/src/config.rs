@@ -120,6 +120,8 @@ pub struct Hooks {
     pub disk_full_after: Option<u64>,
     /// A socket task panics when its client sends this message text.
     pub panic_on_message: Option<String>,
+    /// How often expired rooms are swept (default 30 s).
+    pub room_sweep_every: Option<Duration>,
 }
 
 /// WebSocket timings, configurable so tests can run them fast.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod backend;
 pub mod bucket;
 pub mod config;
+pub mod deletion;
 pub mod downloads;
 pub mod files;
 pub mod history;
@@ -65,6 +66,8 @@ use crate::transfers::{Limits, Transfers};
 const BODY_LIMIT: usize = 64 * 1024;
 /// How long shutdown waits for sockets to say goodbye and timers to stop.
 const TASKS_DRAIN: Duration = Duration::from_secs(2);
+/// How often rooms whose lifetime ended are deleted: "within a minute".
+const ROOM_SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// How often rooms nobody uses are dropped from memory.
 const EVICT_EVERY: Duration = Duration::from_secs(60);
 
@@ -151,6 +154,10 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         lifetimes,
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
+    sweep_rooms(
+        &chatdrop,
+        config.hooks.room_sweep_every.unwrap_or(ROOM_SWEEP_EVERY),
+    );
     evict_rooms(&chatdrop);
     let mut leptos_options = leptos_options(&config.leptos_config)?;
     let site_root = PathBuf::from(&*leptos_options.site_root);
@@ -256,6 +263,24 @@ fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
         loop {
             if let Err(error) = transfers.sweep(idle).await {
                 tracing::warn!(%error, "sweeping abandoned uploads");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    });
+}
+
+/// Deletes rooms whose lifetime ended, now (so a restart catches up at
+/// once) and then every `every`, until shutdown.
+fn sweep_rooms(chatdrop: &Arc<Chatdrop>, every: Duration) {
+    let swept = chatdrop.clone();
+    let shutdown = chatdrop.shutdown.clone();
+    chatdrop.tasks.spawn(async move {
+        loop {
+            if let Err(error) = swept.sweep_expired().await {
+                tracing::warn!(%error, "deleting expired rooms");
             }
             tokio::select! {
                 () = shutdown.cancelled() => return,

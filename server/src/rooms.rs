@@ -39,6 +39,8 @@ pub struct Broadcast {
     pub skip: Option<UserId>,
     /// Sockets of this user close: they left the room.
     pub kick: Option<UserId>,
+    /// Every socket closes: the room is gone.
+    pub gone: bool,
 }
 
 impl Broadcast {
@@ -52,6 +54,7 @@ impl Broadcast {
             seq,
             skip: None,
             kick: None,
+            gone: false,
         }
     }
 }
@@ -173,6 +176,17 @@ impl Hub {
                 || !room.lock_online().is_empty()
         });
         before - rooms.len()
+    }
+
+    /// Closes every tab of room `code` (it is gone) and forgets it.
+    pub fn close(&self, code: &RoomCode) {
+        if let Some(room) = self.lock().remove(code) {
+            let mut frame = Broadcast::new(&ServerMsg::Presence {
+                members: Vec::new(),
+            });
+            frame.gone = true;
+            let _ = room.tx.send(frame);
+        }
     }
 
     /// How many rooms are in memory.

@@ -32,6 +32,8 @@ impl Store {
             // process crash (`kill -9`), which is what "committed" promises.
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
+            // Deleted rows are overwritten, not left in free pages.
+            .pragma("secure_delete", "ON")
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -77,10 +79,11 @@ impl Store {
 
     /// Whether a room with this code exists.
     pub async fn room_exists(&self, code: &RoomCode) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM rooms WHERE code = ?")
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM rooms WHERE code = ? AND gone_at IS NULL")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.is_some())
     }
 

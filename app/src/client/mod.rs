@@ -24,6 +24,9 @@ use crate::protocol::{
 
 pub use self::uploads::{NewFile, SavedUpload, Upload, CHUNK_BYTES, HASH_UP_TO, WINDOW_BYTES};
 
+/// The socket's close code for a room that is gone.
+pub const ROOM_GONE: u16 = 4410;
+
 /// How long a typing notice shows, in milliseconds.
 pub const TYPING_SHOWS: f64 = 5_000.0;
 /// How often this tab says it is typing, at most, in milliseconds.
@@ -171,6 +174,9 @@ pub enum Effect {
     Notify { from: String, text: String },
     /// The user left this room in another tab: go home.
     Left,
+    /// The room is gone (expired or deleted): show its page again, which
+    /// says so.
+    Reload,
 }
 
 impl Room {
@@ -286,6 +292,7 @@ impl Room {
         self.disconnect_uploads();
         match code {
             Some(1000) => fx.push(Effect::Left),
+            Some(ROOM_GONE) => fx.push(Effect::Reload),
             Some(1008) => self.alert = Some("Disconnected for sending too fast.".to_owned()),
             _ => {}
         }

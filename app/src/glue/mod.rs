@@ -102,6 +102,10 @@ fn perform(link: &Rc<Link>, store: RoomStore, effect: client::Effect) {
             let room = store.state.with_untracked(|r| r.code.to_string());
             crate::notify::message(&room, &from, &text);
         }
+        client::Effect::Reload => {
+            link.stop();
+            let _ = window().location().reload();
+        }
         client::Effect::Left => {
             // Left in another tab: this page is no longer the room.
             link.stop();

@@ -61,6 +61,9 @@ const SMALL_CHUNK: usize = 16 * 1024 + app::protocol::CHUNK_HEADER_BYTES;
 /// Typing notices forwarded at most this often per connection.
 const TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// The close code for "this room is gone" (expired or deleted).
+pub const ROOM_GONE: u16 = app::client::ROOM_GONE;
+
 /// Why the loop ended.
 enum End {
     /// Close with this code and reason.
@@ -276,6 +279,9 @@ impl Connection<'_> {
         while let Some(received) = next.take() {
             match received {
                 Ok(frame) => {
+                    if frame.gone {
+                        return Err(End::Close(CloseCode::from(ROOM_GONE), "room gone"));
+                    }
                     if frame.kick.as_ref() == Some(&self.me.user) {
                         return Err(End::Close(CloseCode::Normal, "you left the room"));
                     }

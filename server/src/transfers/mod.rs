@@ -305,6 +305,20 @@ impl Transfers {
         Ok(())
     }
 
+    /// Stops every upload in flight in `room`, which is being deleted: their
+    /// open files close and no more chunks are written.
+    pub async fn drop_room(&self, room: &RoomCode) {
+        let active: Vec<Shared> = self.lock().values().cloned().collect();
+        for upload in active {
+            let mut state = upload.lock().await;
+            if &state.row.room == room {
+                state.writer = None;
+                let id = state.row.file.id.clone();
+                self.lock().remove(&id);
+            }
+        }
+    }
+
     /// The upload if it is `me`'s, in `room`.
     async fn owned(
         &self,

@@ -4,6 +4,7 @@
 mod chat;
 mod closing;
 mod downloads;
+mod expiry;
 mod helpers;
 mod lifetimes;
 mod limits;
