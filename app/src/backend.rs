@@ -51,6 +51,16 @@ pub trait Backend: Send + Sync + 'static {
     /// Why room `code` is gone (`RoomExpired`, `RoomDeleted`), if it is.
     async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError>;
 
+    /// Whether `user` owns room `code` (created it).
+    async fn is_owner(
+        &self,
+        code: &RoomCode,
+        user: &crate::protocol::UserId,
+    ) -> Result<bool, AppError>;
+
+    /// Deletes room `code` for good, now, as its owner asked.
+    async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError>;
+
     /// When room `code` will be deleted (ms since the epoch), if ever.
     async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError>;
 
@@ -123,6 +133,24 @@ pub async fn post(
     }
     let who = member(caller, code)?;
     backend.post_message(&who, code, id, text).await
+}
+
+/// Deletes room `code` for everyone: the one implementation behind
+/// `POST /room/{code}/delete` and the `delete_room` server function. Only
+/// its owner may.
+pub async fn delete_room(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+) -> Result<(), AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let who = member(caller, code)?;
+    if !backend.is_owner(code, &who.user).await? {
+        return Err(AppError::NotOwner);
+    }
+    backend.delete_room(code).await
 }
 
 /// The backend, as provided by the server.

@@ -89,6 +89,8 @@ pub struct RoomView {
     pub zone: Option<i32>,
     /// When the room will be deleted (ms since the epoch); `None`: never.
     pub expires_at: Option<i64>,
+    /// Whether the caller owns the room (created it).
+    pub owner: bool,
     /// When the server rendered this (ms): the countdown starts from it, so
     /// the page hydrates with the text the server sent.
     pub rendered_at: i64,

@@ -326,6 +326,7 @@ async fn room_page(
                 error: error.as_deref().and_then(AppError::from_query_key),
                 zone: caller.zone,
                 expires_at: backend.expires_at(&parsed).await?,
+                owner: backend.is_owner(&parsed, &session.user).await?,
                 rendered_at: crate::store::now_ms() as i64,
                 code: parsed,
             }));
@@ -375,6 +376,7 @@ mod tests {
             error: None,
             zone: None,
             expires_at: None,
+            owner: false,
             rendered_at: 0,
         })
     }

@@ -29,6 +29,19 @@ pub async fn leave() -> Result<(), AppError> {
     }
 }
 
+/// Deletes the caller's room for everyone, if they own it.
+#[server(prefix = "/api", endpoint = "delete_room")]
+pub async fn delete_room(code: String) -> Result<(), AppError> {
+    use crate::backend::{backend, caller, fail};
+    use crate::protocol::RoomCode;
+
+    let code = RoomCode::parse(&code)?;
+    match crate::backend::delete_room(&*backend()?, &caller()?, &code).await {
+        Ok(()) => Ok(()),
+        Err(error) => fail(error),
+    }
+}
+
 /// The room itself, for a member: header, chat, members, invite.
 #[component]
 pub fn RoomScreen(room: RoomView) -> impl IntoView {
@@ -41,6 +54,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         error,
         zone,
         expires_at,
+        owner,
         rendered_at,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
@@ -127,6 +141,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                         <button type="button" on:click=copy>"Copy invite link"</button>
                         <p role="status" class="hint">{move || copied.get()}</p>
                     </div>
+                    {owner.then(|| view! { <OwnerCard code=code.clone() /> })}
                     {move || hydrated.get().then(|| view! {
                         <div class="card notifications">
                             <h2>"Notifications"</h2>
@@ -140,6 +155,39 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                 </aside>
             </div>
         </section>
+    }
+    .erase()
+}
+
+/// What only the room's owner can do: for now, delete the room for
+/// everyone (behind a second, explicit button).
+#[component]
+fn OwnerCard(code: crate::protocol::RoomCode) -> impl IntoView {
+    let action = format!("{}/delete", code.path());
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            match delete_room(code.to_string()).await {
+                // The room's page now says it was deleted.
+                Ok(()) => crate::page::go(&code.path()).await,
+                Err(error) => problem.set(Some(error.to_string())),
+            }
+        });
+    };
+    view! {
+        <div class="card owner">
+            <h2>"Room settings"</h2>
+            <details>
+                <summary>"Delete room now"</summary>
+                <p>"Every message and file in it is deleted for everyone, at once and for good."</p>
+                <form method="post" action=action on:submit=on_submit>
+                    <button type="submit" class="danger">"Delete the room for everyone"</button>
+                </form>
+            </details>
+            {move || problem.get().map(|text| view! { <p role="alert" class="alert">{text}</p> })}
+        </div>
     }
     .erase()
 }

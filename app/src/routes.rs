@@ -9,6 +9,8 @@ pub const HOME: &str = "/";
 pub const ROOM: &str = "/room/{code}";
 /// The share target's room picker (`POST`: what another app shares).
 pub const SHARE: &str = "/share";
+/// Deleting a room (`POST`, its owner only).
+pub const DELETE_ROOM: &str = "/room/{code}/delete";
 /// A redirect to the caller's room.
 pub const MY_ROOM: &str = "/room";
 /// Leaving the room (`POST`).

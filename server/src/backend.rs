@@ -116,6 +116,15 @@ impl Backend for Chatdrop {
         Ok(HistoryPage { events, has_older })
     }
 
+    async fn is_owner(&self, code: &RoomCode, user: &UserId) -> Result<bool, AppError> {
+        let owner = self.store.room_owner(code).await.map_err(internal)?;
+        Ok(owner.as_ref() == Some(user))
+    }
+
+    async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError> {
+        Chatdrop::delete_room(self, code, Gone::Deleted).await
+    }
+
     async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError> {
         let gone = self.store.gone(code).await.map_err(internal)?;
         Ok(gone.map(|why| match why {

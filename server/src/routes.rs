@@ -103,6 +103,29 @@ pub async fn post_leave(
     }
 }
 
+/// `POST /room/{code}/delete`: the owner deletes the room for everyone,
+/// then sees its page say so (303 there).
+pub async fn post_delete_room(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    let result = match app::protocol::RoomCode::parse(&code) {
+        Ok(code) => app::backend::delete_room(&*state.chatdrop, &caller, &code)
+            .await
+            .map(|()| code),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(code) => see_other(&code.path(), None),
+        Err(error) => (
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
+            error.to_string(),
+        )
+            .into_response(),
+    }
+}
+
 /// `POST /share`: what another app shares to the installed Chatdrop. The
 /// service worker takes these posts and keeps what was shared in the
 /// browser; one that reaches the server (no worker yet) is sent on to the

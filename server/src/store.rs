@@ -101,6 +101,16 @@ impl Store {
         Ok(row.map(|(hash,)| hash))
     }
 
+    /// Who created room `code` (its owner), if it exists.
+    pub async fn room_owner(&self, code: &RoomCode) -> Result<Option<UserId>, sqlx::Error> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT created_by FROM rooms WHERE code = ? AND gone_at IS NULL")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(user,)| UserId(user)))
+    }
+
     /// When room `code` will be deleted (ms since the epoch), if ever.
     pub async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, sqlx::Error> {
         let row: Option<(Option<i64>,)> =

@@ -10,6 +10,7 @@ mod lifetimes;
 mod limits;
 mod login;
 mod origin;
+mod owner;
 mod passwords;
 mod rooms;
 mod uploads;

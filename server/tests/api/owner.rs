@@ -1,0 +1,110 @@
+//! What only a room's owner (its creator) may do: delete it for everyone.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{alert, http, sign_in, Member, Page, TestApp};
+use crate::ws::Ws;
+
+async fn delete(app: &TestApp, member: &Member, origin: Option<&str>) -> reqwest::Response {
+    let mut request = http()
+        .post(app.url(&format!("{}/delete", member.room)))
+        .header("cookie", &member.cookie);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn only_the_owner_sees_and_may_use_delete_room_now() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let page = Page::parse(&alice.page(&app, &alice.room).await);
+    assert_eq!(page.text(".owner h2").as_deref(), Some("Room settings"));
+    assert_eq!(
+        page.text(".owner summary").as_deref(),
+        Some("Delete room now")
+    );
+    assert_eq!(
+        page.text(".owner button").as_deref(),
+        Some("Delete the room for everyone")
+    );
+    let page = Page::parse(&bob.page(&app, &bob.room).await);
+    assert_eq!(page.count(".owner"), 0, "not for members");
+
+    let response = delete(&app, &bob, None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "Only the room's owner can do that."
+    );
+    let response = delete(&app, &alice, Some("https://evil.example")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let fetch = http()
+        .post(app.url("/api/delete_room"))
+        .header("cookie", &bob.cookie)
+        .form(&[("code", alice.code())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetch.status(), StatusCode::FORBIDDEN);
+    assert_eq!(fetch.text().await.unwrap(), r#""NotOwner""#);
+    let still = http()
+        .get(app.url(&bob.room))
+        .header("cookie", &bob.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), StatusCode::OK, "nothing changed");
+}
+
+#[tokio::test]
+async fn deleting_the_room_closes_every_tab_and_its_address_says_so() {
+    let app = TestApp::spawn().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let bob = sign_in(&app, "Bob", Some(alice.code())).await;
+    let mut b = Ws::join(&app, &bob, 0).await;
+    b.say("m1", "delete me 5512").await;
+    b.ack().await;
+
+    let response = delete(&app, &alice, None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::helpers::location(&response), alice.room);
+    assert_eq!(b.closed().await, Some(4410));
+
+    let response = http()
+        .get(app.url(&bob.room))
+        .header("cookie", &bob.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        Page::parse(&html).text("h1").as_deref(),
+        Some("This room was deleted by its owner")
+    );
+    let join = app
+        .person()
+        .post_form(
+            "/",
+            &[
+                ("name", "Carol"),
+                ("code", alice.code()),
+                ("action", "join"),
+            ],
+        )
+        .await;
+    assert_eq!(join.status(), StatusCode::GONE);
+    assert_eq!(
+        alert(&join.text().await.unwrap()).as_deref(),
+        Some("This room was deleted by its owner.")
+    );
+    let response = delete(&app, &alice, None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "deleting it again changes nothing"
+    );
+}
