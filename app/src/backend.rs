@@ -58,6 +58,12 @@ pub trait Backend: Send + Sync + 'static {
         user: &crate::protocol::UserId,
     ) -> Result<bool, AppError>;
 
+    /// Whether room `code` is locked (takes no new members).
+    async fn is_locked(&self, code: &RoomCode) -> Result<bool, AppError>;
+
+    /// Locks or unlocks room `code`, as its owner asked.
+    async fn set_locked(&self, code: &RoomCode, locked: bool) -> Result<(), AppError>;
+
     /// Deletes room `code` for good, now, as its owner asked.
     async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError>;
 
@@ -135,6 +141,35 @@ pub async fn post(
     backend.post_message(&who, code, id, text).await
 }
 
+/// Locks (or unlocks) room `code` for new members: the one implementation
+/// behind `POST /room/{code}/lock` and the `lock_room` server function.
+/// Only its owner may.
+pub async fn lock_room(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+    locked: bool,
+) -> Result<(), AppError> {
+    owner_of(backend, caller, code).await?;
+    backend.set_locked(code, locked).await
+}
+
+/// The caller, if they own room `code` and asked from this site.
+async fn owner_of(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+) -> Result<Member, AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let who = member(caller, code)?;
+    if !backend.is_owner(code, &who.user).await? {
+        return Err(AppError::NotOwner);
+    }
+    Ok(who)
+}
+
 /// Deletes room `code` for everyone: the one implementation behind
 /// `POST /room/{code}/delete` and the `delete_room` server function. Only
 /// its owner may.
@@ -143,13 +178,7 @@ pub async fn delete_room(
     caller: &Caller,
     code: &RoomCode,
 ) -> Result<(), AppError> {
-    if !caller.same_origin {
-        return Err(AppError::ForeignOrigin);
-    }
-    let who = member(caller, code)?;
-    if !backend.is_owner(code, &who.user).await? {
-        return Err(AppError::NotOwner);
-    }
+    owner_of(backend, caller, code).await?;
     backend.delete_room(code).await
 }
 

@@ -72,6 +72,9 @@ pub enum AppError {
     /// A message or upload id that is empty or too long.
     #[error("Message ids are 1 to {CLIENT_ID_MAX_BYTES} bytes.")]
     BadClientId,
+    /// The room's owner locked it: no new members.
+    #[error("This room is locked: its owner isn't letting new people in.")]
+    RoomLocked,
     /// An owner's action from someone who isn't the room's owner.
     #[error("Only the room's owner can do that.")]
     NotOwner,
@@ -188,7 +191,7 @@ impl AppError {
             Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
             Self::NotSignedIn | Self::RoomPasswordNeeded => 401,
             Self::WrongRoomPassword => 403,
-            Self::NotInRoom | Self::ForeignOrigin | Self::NotOwner => 403,
+            Self::NotInRoom | Self::ForeignOrigin | Self::NotOwner | Self::RoomLocked => 403,
             Self::FileTooLarge { .. } => 413,
             Self::MessageNotStored
             | Self::RoomUnavailable

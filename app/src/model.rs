@@ -91,6 +91,8 @@ pub struct RoomView {
     pub expires_at: Option<i64>,
     /// Whether the caller owns the room (created it).
     pub owner: bool,
+    /// Whether the room takes no new members.
+    pub locked: bool,
     /// When the server rendered this (ms): the countdown starts from it, so
     /// the page hydrates with the text the server sent.
     pub rendered_at: i64,

@@ -327,6 +327,7 @@ async fn room_page(
                 zone: caller.zone,
                 expires_at: backend.expires_at(&parsed).await?,
                 owner: backend.is_owner(&parsed, &session.user).await?,
+                locked: backend.is_locked(&parsed).await?,
                 rendered_at: crate::store::now_ms() as i64,
                 code: parsed,
             }));
@@ -377,6 +378,7 @@ mod tests {
             zone: None,
             expires_at: None,
             owner: false,
+            locked: false,
             rendered_at: 0,
         })
     }

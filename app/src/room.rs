@@ -42,6 +42,19 @@ pub async fn delete_room(code: String) -> Result<(), AppError> {
     }
 }
 
+/// Locks (`locked`) or unlocks the caller's room, if they own it.
+#[server(prefix = "/api", endpoint = "lock_room")]
+pub async fn lock_room(code: String, locked: bool) -> Result<(), AppError> {
+    use crate::backend::{backend, caller, fail};
+    use crate::protocol::RoomCode;
+
+    let code = RoomCode::parse(&code)?;
+    match crate::backend::lock_room(&*backend()?, &caller()?, &code, locked).await {
+        Ok(()) => Ok(()),
+        Err(error) => fail(error),
+    }
+}
+
 /// The room itself, for a member: header, chat, members, invite.
 #[component]
 pub fn RoomScreen(room: RoomView) -> impl IntoView {
@@ -55,6 +68,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         zone,
         expires_at,
         owner,
+        locked,
         rendered_at,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
@@ -141,7 +155,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                         <button type="button" on:click=copy>"Copy invite link"</button>
                         <p role="status" class="hint">{move || copied.get()}</p>
                     </div>
-                    {owner.then(|| view! { <OwnerCard code=code.clone() /> })}
+                    {owner.then(|| view! { <OwnerCard code=code.clone() locked /> })}
                     {move || hydrated.get().then(|| view! {
                         <div class="card notifications">
                             <h2>"Notifications"</h2>
@@ -159,12 +173,28 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
     .erase()
 }
 
-/// What only the room's owner can do: for now, delete the room for
-/// everyone (behind a second, explicit button).
+/// What only the room's owner can do: lock the room to new members, and
+/// delete it for everyone (behind a second, explicit button).
 #[component]
-fn OwnerCard(code: crate::protocol::RoomCode) -> impl IntoView {
+fn OwnerCard(code: crate::protocol::RoomCode, locked: bool) -> impl IntoView {
     let action = format!("{}/delete", code.path());
+    let lock_action = format!("{}/lock", code.path());
     let problem = RwSignal::new(None::<String>);
+    let locked = RwSignal::new(locked);
+    let lock_code = code.clone();
+    let on_lock = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let (code, lock) = (lock_code.clone(), !locked.get_untracked());
+        leptos::task::spawn_local(async move {
+            match lock_room(code.to_string(), lock).await {
+                Ok(()) => {
+                    locked.set(lock);
+                    problem.set(None);
+                }
+                Err(error) => problem.set(Some(error.to_string())),
+            }
+        });
+    };
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let code = code.clone();
@@ -179,6 +209,17 @@ fn OwnerCard(code: crate::protocol::RoomCode) -> impl IntoView {
     view! {
         <div class="card owner">
             <h2>"Room settings"</h2>
+            <p role="status" class="lock-state">
+                {move || if locked.get() {
+                    "Locked: nobody new can join, even with the code."
+                } else {
+                    "Anyone with the code or the link can join."
+                }}
+            </p>
+            <form method="post" action=lock_action on:submit=on_lock>
+                <input type="hidden" name="locked" value=move || if locked.get() { "0" } else { "1" } />
+                <button type="submit">{move || if locked.get() { "Unlock room" } else { "Lock room" }}</button>
+            </form>
             <details>
                 <summary>"Delete room now"</summary>
                 <p>"Every message and file in it is deleted for everyone, at once and for good."</p>

@@ -11,6 +11,8 @@ pub const ROOM: &str = "/room/{code}";
 pub const SHARE: &str = "/share";
 /// Deleting a room (`POST`, its owner only).
 pub const DELETE_ROOM: &str = "/room/{code}/delete";
+/// Locking or unlocking a room (`POST`, its owner only; `locked=1|0`).
+pub const LOCK_ROOM: &str = "/room/{code}/lock";
 /// A redirect to the caller's room.
 pub const MY_ROOM: &str = "/room";
 /// Leaving the room (`POST`).

@@ -121,6 +121,19 @@ impl Backend for Chatdrop {
         Ok(owner.as_ref() == Some(user))
     }
 
+    async fn is_locked(&self, code: &RoomCode) -> Result<bool, AppError> {
+        self.store.is_locked(code).await.map_err(internal)
+    }
+
+    async fn set_locked(&self, code: &RoomCode, locked: bool) -> Result<(), AppError> {
+        self.store
+            .set_locked(code, locked)
+            .await
+            .map_err(internal)?;
+        tracing::info!(room = %code, locked, "room lock changed");
+        Ok(())
+    }
+
     async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError> {
         Chatdrop::delete_room(self, code, Gone::Deleted).await
     }
@@ -239,6 +252,9 @@ impl Chatdrop {
         };
         // Someone already in the room (their session says so) isn't asked.
         let member = caller.session.as_ref().and_then(|s| s.room.as_ref()) == Some(&code);
+        if !member && self.store.is_locked(&code).await.map_err(internal)? {
+            return Err(AppError::RoomLocked);
+        }
         match password_hash {
             Some(_) if member => {}
             Some(_) if form.password.is_empty() => return Err(AppError::RoomPasswordNeeded),

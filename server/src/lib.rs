@@ -184,6 +184,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route(paths::SOCKET, get(ws::upgrade))
         .route(paths::MY_ROOM, get(routes::get_room))
         .route(paths::DELETE_ROOM, post(routes::post_delete_room))
+        .route(paths::LOCK_ROOM, post(routes::post_lock_room))
         .route(paths::LEAVE, post(routes::post_leave))
         .route(paths::DOWNLOAD, get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))

@@ -95,11 +95,7 @@ pub async fn post_leave(
 ) -> Response {
     match leave(&*state.chatdrop, &caller).await {
         Ok(session) => see_other("/", session.map(|s| state.chatdrop.sessions.cookie(&s))),
-        Err(error) => (
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
-            error.to_string(),
-        )
-            .into_response(),
+        Err(error) => refusal(error),
     }
 }
 
@@ -118,12 +114,45 @@ pub async fn post_delete_room(
     };
     match result {
         Ok(code) => see_other(&code.path(), None),
-        Err(error) => (
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
-            error.to_string(),
-        )
-            .into_response(),
+        Err(error) => refusal(error),
     }
+}
+
+/// The `locked` field of the lock form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LockFields {
+    locked: String,
+}
+
+/// `POST /room/{code}/lock`: the owner locks (`locked=1`) or unlocks the
+/// room, then sees it again (303).
+pub async fn post_lock_room(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(fields): Form<LockFields>,
+) -> Response {
+    let locked = fields.locked == "1";
+    let result = match app::protocol::RoomCode::parse(&code) {
+        Ok(code) => app::backend::lock_room(&*state.chatdrop, &caller, &code, locked)
+            .await
+            .map(|()| code),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(code) => see_other(&code.path(), None),
+        Err(error) => refusal(error),
+    }
+}
+
+/// An owner action refused: the error's status and words.
+fn refusal(error: AppError) -> Response {
+    (
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
+        error.to_string(),
+    )
+        .into_response()
 }
 
 /// `POST /share`: what another app shares to the installed Chatdrop. The

@@ -101,6 +101,25 @@ impl Store {
         Ok(row.map(|(hash,)| hash))
     }
 
+    /// Locks or unlocks room `code` for new members.
+    pub async fn set_locked(&self, code: &RoomCode, locked: bool) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE rooms SET locked = ? WHERE code = ? AND gone_at IS NULL")
+            .bind(locked)
+            .bind(code.as_str())
+            .execute(&self.pool)
+            .await
+            .map(drop)
+    }
+
+    /// Whether room `code` takes no new members.
+    pub async fn is_locked(&self, code: &RoomCode) -> Result<bool, sqlx::Error> {
+        let row: Option<(bool,)> = sqlx::query_as("SELECT locked FROM rooms WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some_and(|(locked,)| locked))
+    }
+
     /// Who created room `code` (its owner), if it exists.
     pub async fn room_owner(&self, code: &RoomCode) -> Result<Option<UserId>, sqlx::Error> {
         let row: Option<(String,)> =
