@@ -142,7 +142,7 @@ pub async fn post(
 }
 
 /// Locks (or unlocks) room `code` for new members: the one implementation
-/// behind `POST /room/{code}/lock` and the `lock_room` server function.
+/// behind `POST /room/{code}/lock`.
 /// Only its owner may.
 pub async fn lock_room(
     backend: &dyn Backend,
@@ -171,8 +171,7 @@ async fn owner_of(
 }
 
 /// Deletes room `code` for everyone: the one implementation behind
-/// `POST /room/{code}/delete` and the `delete_room` server function. Only
-/// its owner may.
+/// `POST /room/{code}/delete`. Only its owner may.
 pub async fn delete_room(
     backend: &dyn Backend,
     caller: &Caller,

@@ -29,32 +29,6 @@ pub async fn leave() -> Result<(), AppError> {
     }
 }
 
-/// Deletes the caller's room for everyone, if they own it.
-#[server(prefix = "/api", endpoint = "delete_room")]
-pub async fn delete_room(code: String) -> Result<(), AppError> {
-    use crate::backend::{backend, caller, fail};
-    use crate::protocol::RoomCode;
-
-    let code = RoomCode::parse(&code)?;
-    match crate::backend::delete_room(&*backend()?, &caller()?, &code).await {
-        Ok(()) => Ok(()),
-        Err(error) => fail(error),
-    }
-}
-
-/// Locks (`locked`) or unlocks the caller's room, if they own it.
-#[server(prefix = "/api", endpoint = "lock_room")]
-pub async fn lock_room(code: String, locked: bool) -> Result<(), AppError> {
-    use crate::backend::{backend, caller, fail};
-    use crate::protocol::RoomCode;
-
-    let code = RoomCode::parse(&code)?;
-    match crate::backend::lock_room(&*backend()?, &caller()?, &code, locked).await {
-        Ok(()) => Ok(()),
-        Err(error) => fail(error),
-    }
-}
-
 /// The room itself, for a member: header, chat, members, invite.
 #[component]
 pub fn RoomScreen(room: RoomView) -> impl IntoView {
@@ -174,60 +148,39 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
 }
 
 /// What only the room's owner can do: lock the room to new members, and
-/// delete it for everyone (behind a second, explicit button).
+/// delete it for everyone (behind a second, explicit button). Plain forms,
+/// with or without JavaScript: each answers with the room's page again
+/// (which, after a deletion, says so), and keeps their code out of the WASM.
 #[component]
 fn OwnerCard(code: crate::protocol::RoomCode, locked: bool) -> impl IntoView {
-    let action = format!("{}/delete", code.path());
-    let lock_action = format!("{}/lock", code.path());
-    let problem = RwSignal::new(None::<String>);
-    let locked = RwSignal::new(locked);
-    let lock_code = code.clone();
-    let on_lock = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let (code, lock) = (lock_code.clone(), !locked.get_untracked());
-        leptos::task::spawn_local(async move {
-            match lock_room(code.to_string(), lock).await {
-                Ok(()) => {
-                    locked.set(lock);
-                    problem.set(None);
-                }
-                Err(error) => problem.set(Some(error.to_string())),
-            }
-        });
-    };
-    let on_submit = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let code = code.clone();
-        leptos::task::spawn_local(async move {
-            match delete_room(code.to_string()).await {
-                // The room's page now says it was deleted.
-                Ok(()) => crate::page::go(&code.path()).await,
-                Err(error) => problem.set(Some(error.to_string())),
-            }
-        });
+    let (state, button, next) = if locked {
+        (
+            "Locked: nobody new can join, even with the code.",
+            "Unlock room",
+            "0",
+        )
+    } else {
+        (
+            "Anyone with the code or the link can join.",
+            "Lock room",
+            "1",
+        )
     };
     view! {
         <div class="card owner">
             <h2>"Room settings"</h2>
-            <p role="status" class="lock-state">
-                {move || if locked.get() {
-                    "Locked: nobody new can join, even with the code."
-                } else {
-                    "Anyone with the code or the link can join."
-                }}
-            </p>
-            <form method="post" action=lock_action on:submit=on_lock>
-                <input type="hidden" name="locked" value=move || if locked.get() { "0" } else { "1" } />
-                <button type="submit">{move || if locked.get() { "Unlock room" } else { "Lock room" }}</button>
+            <p class="lock-state">{state}</p>
+            <form method="post" action=format!("{}/lock", code.path())>
+                <input type="hidden" name="locked" value=next />
+                <button type="submit">{button}</button>
             </form>
             <details>
                 <summary>"Delete room now"</summary>
                 <p>"Every message and file in it is deleted for everyone, at once and for good."</p>
-                <form method="post" action=action on:submit=on_submit>
+                <form method="post" action=format!("{}/delete", code.path())>
                     <button type="submit" class="danger">"Delete the room for everyone"</button>
                 </form>
             </details>
-            {move || problem.get().map(|text| view! { <p role="alert" class="alert">{text}</p> })}
         </div>
     }
     .erase()
