@@ -106,16 +106,12 @@ pub async fn post_delete_room(
     Extension(caller): Extension<Caller>,
     axum::extract::Path(code): axum::extract::Path<String>,
 ) -> Response {
-    let result = match app::protocol::RoomCode::parse(&code) {
-        Ok(code) => app::backend::delete_room(&*state.chatdrop, &caller, &code)
-            .await
-            .map(|()| code),
-        Err(error) => Err(error),
+    let code = match app::protocol::RoomCode::parse(&code) {
+        Ok(code) => code,
+        Err(error) => return refusal(error),
     };
-    match result {
-        Ok(code) => see_other(&code.path(), None),
-        Err(error) => refusal(error),
-    }
+    let done = app::backend::delete_room(&*state.chatdrop, &caller, &code).await;
+    back_to_room(&code, done)
 }
 
 /// The `locked` field of the lock form.
@@ -133,15 +129,19 @@ pub async fn post_lock_room(
     axum::extract::Path(code): axum::extract::Path<String>,
     Form(fields): Form<LockFields>,
 ) -> Response {
-    let locked = fields.locked == "1";
-    let result = match app::protocol::RoomCode::parse(&code) {
-        Ok(code) => app::backend::lock_room(&*state.chatdrop, &caller, &code, locked)
-            .await
-            .map(|()| code),
-        Err(error) => Err(error),
+    let code = match app::protocol::RoomCode::parse(&code) {
+        Ok(code) => code,
+        Err(error) => return refusal(error),
     };
-    match result {
-        Ok(code) => see_other(&code.path(), None),
+    let locked = fields.locked == "1";
+    let done = app::backend::lock_room(&*state.chatdrop, &caller, &code, locked).await;
+    back_to_room(&code, done)
+}
+
+/// After an owner action: the room's page again (303), or why not.
+fn back_to_room(code: &app::protocol::RoomCode, done: Result<(), AppError>) -> Response {
+    match done {
+        Ok(()) => see_other(&code.path(), None),
         Err(error) => refusal(error),
     }
 }

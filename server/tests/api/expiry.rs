@@ -93,12 +93,7 @@ async fn an_expired_room_is_deleted_for_good_but_shared_content_stays() {
         "her tab is told the room is gone"
     );
 
-    let response = crate::helpers::http()
-        .get(app.url(&alice.room))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = alice.get(&app, &alice.room).await;
     assert_eq!(response.status(), StatusCode::GONE);
     let html = response.text().await.unwrap();
     assert_eq!(

@@ -300,13 +300,15 @@ impl Member {
 
     /// `GET path` with this member's cookie; the page's HTML.
     pub async fn page(&self, app: &TestApp, path: &str) -> String {
+        self.get(app, path).await.text().await.unwrap()
+    }
+
+    /// `GET path` with this member's cookie.
+    pub async fn get(&self, app: &TestApp, path: &str) -> Response {
         http()
             .get(app.url(path))
             .header("cookie", &self.cookie)
             .send()
-            .await
-            .unwrap()
-            .text()
             .await
             .unwrap()
     }

@@ -64,12 +64,7 @@ async fn deleting_the_room_closes_every_tab_and_its_address_says_so() {
     assert_eq!(crate::helpers::location(&response), alice.room);
     assert_eq!(b.closed().await, Some(4410));
 
-    let response = http()
-        .get(app.url(&bob.room))
-        .header("cookie", &bob.cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = bob.get(&app, &bob.room).await;
     assert_eq!(response.status(), StatusCode::GONE);
     let html = response.text().await.unwrap();
     assert_eq!(
