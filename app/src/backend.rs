@@ -12,8 +12,8 @@ use http::HeaderValue;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{HistoryPage, LoginForm, Session};
-use crate::protocol::{ClientMsgId, Member, RoomCode, Seq};
+use crate::model::{HistoryPage, LoginForm, RoomSettings, Session};
+use crate::protocol::{ClientMsgId, Member, RoomCode, Seq, UserId};
 
 /// Who is asking: put into every request's extensions by the server's
 /// middleware before any handler or server function runs.
@@ -51,24 +51,32 @@ pub trait Backend: Send + Sync + 'static {
     /// Why room `code` is gone (`RoomExpired`, `RoomDeleted`), if it is.
     async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError>;
 
-    /// Whether `user` owns room `code` (created it).
-    async fn is_owner(
+    /// Whether `session` may use room `code`: it is their room, no owner
+    /// removed them ([`AppError::Removed`]) and the password hasn't changed
+    /// since they joined ([`AppError::PasswordChanged`]).
+    async fn check_member(&self, session: &Session, code: &RoomCode) -> Result<(), AppError>;
+
+    /// Room `code`'s settings.
+    async fn settings(&self, code: &RoomCode) -> Result<RoomSettings, AppError>;
+
+    /// Does what owner `by` asked in room `code` (checked: they own it).
+    /// Returns the room's new password generation when it changed.
+    async fn act(
         &self,
         code: &RoomCode,
-        user: &crate::protocol::UserId,
-    ) -> Result<bool, AppError>;
+        by: &Member,
+        action: OwnerAction,
+    ) -> Result<Option<i64>, AppError>;
 
-    /// Whether room `code` is locked (takes no new members).
-    async fn is_locked(&self, code: &RoomCode) -> Result<bool, AppError>;
-
-    /// Locks or unlocks room `code`, as its owner asked.
-    async fn set_locked(&self, code: &RoomCode, locked: bool) -> Result<(), AppError>;
-
-    /// Deletes room `code` for good, now, as its owner asked.
-    async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError>;
-
-    /// When room `code` will be deleted (ms since the epoch), if ever.
-    async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError>;
+    /// `who` deletes the message or file at `target` in room `code`: their
+    /// own, or anyone's if `owner`.
+    async fn delete_entry(
+        &self,
+        code: &RoomCode,
+        who: &Member,
+        owner: bool,
+        target: Seq,
+    ) -> Result<(), AppError>;
 
     /// The "Delete room after" choices this server offers.
     fn lifetimes(&self) -> crate::model::Lifetimes;
@@ -137,48 +145,72 @@ pub async fn post(
     if !caller.same_origin {
         return Err(AppError::ForeignOrigin);
     }
-    let who = member(caller, code)?;
+    let who = member(backend, caller, code).await?;
     backend.post_message(&who, code, id, text).await
 }
 
-/// Locks (or unlocks) room `code` for new members: the one implementation
-/// behind `POST /room/{code}/lock`.
-/// Only its owner may.
-pub async fn lock_room(
-    backend: &dyn Backend,
-    caller: &Caller,
-    code: &RoomCode,
-    locked: bool,
-) -> Result<(), AppError> {
-    owner_of(backend, caller, code).await?;
-    backend.set_locked(code, locked).await
+/// What a room's owners can do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerAction {
+    /// Take no new members (`true`), or take them again.
+    Lock(bool),
+    /// Delete the room for everyone, now.
+    DeleteRoom,
+    /// Remove a member: their tabs close and they can't come back while
+    /// their session lasts.
+    Remove(UserId),
+    /// Make a member an owner too.
+    Promote(UserId),
+    /// Set the password (the raw field; empty removes it).
+    Password(String),
+    /// Set "Delete room after" (the raw field, seconds from now).
+    Lifetime(String),
 }
 
-/// The caller, if they own room `code` and asked from this site.
-async fn owner_of(
+/// Does what an owner asked: the one implementation behind the settings
+/// forms (`POST /room/{code}/settings` and the members list's "Remove").
+/// Only an owner, in good standing, from this site, may. Returns the
+/// caller's session when it changed (a new password keeps them in).
+pub async fn owner_act(
     backend: &dyn Backend,
     caller: &Caller,
     code: &RoomCode,
-) -> Result<Member, AppError> {
+    action: OwnerAction,
+) -> Result<Option<Session>, AppError> {
     if !caller.same_origin {
         return Err(AppError::ForeignOrigin);
     }
-    let who = member(caller, code)?;
-    if !backend.is_owner(code, &who.user).await? {
+    let who = member(backend, caller, code).await?;
+    if !backend.settings(code).await?.owners.contains(&who.user) {
         return Err(AppError::NotOwner);
     }
-    Ok(who)
+    match &action {
+        OwnerAction::Remove(user) if *user == who.user => return Err(AppError::RemoveYourself),
+        OwnerAction::Password(password) => crate::protocol::check_room_password(password)?,
+        _ => {}
+    }
+    let epoch = backend.act(code, &who, action).await?;
+    Ok(epoch.and_then(|epoch| {
+        let mut session = caller.session.clone()?;
+        session.epoch = epoch;
+        Some(session)
+    }))
 }
 
-/// Deletes room `code` for everyone: the one implementation behind
-/// `POST /room/{code}/delete`. Only its owner may.
-pub async fn delete_room(
+/// Deletes the message or file at `target` in room `code` as the caller:
+/// what each entry's "Delete" form does without JavaScript.
+pub async fn delete_entry(
     backend: &dyn Backend,
     caller: &Caller,
     code: &RoomCode,
+    target: Seq,
 ) -> Result<(), AppError> {
-    owner_of(backend, caller, code).await?;
-    backend.delete_room(code).await
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let who = member(backend, caller, code).await?;
+    let owner = backend.settings(code).await?.owners.contains(&who.user);
+    backend.delete_entry(code, &who, owner, target).await
 }
 
 /// The backend, as provided by the server.
@@ -211,12 +243,15 @@ pub fn fail<T>(error: AppError) -> Result<T, AppError> {
     Err(error)
 }
 
-/// The caller as a member of room `code`, if they are in it.
-pub fn member(caller: &Caller, code: &RoomCode) -> Result<Member, AppError> {
+/// The caller as a member of room `code`, if they are in it (and in
+/// good standing: see [`Backend::check_member`]).
+pub async fn member(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+) -> Result<Member, AppError> {
     let session = caller.session.as_ref().ok_or(AppError::NotSignedIn)?;
-    if session.room.as_ref() != Some(code) {
-        return Err(AppError::NotInRoom);
-    }
+    backend.check_member(session, code).await?;
     Ok(Member {
         user: session.user.clone(),
         name: session.name.clone(),

@@ -78,6 +78,30 @@ pub enum AppError {
     /// An owner's action from someone who isn't the room's owner.
     #[error("Only the room's owner can do that.")]
     NotOwner,
+    /// Deleting someone else's message or file, not being an owner.
+    #[error("You can only delete your own messages and files.")]
+    NotYours,
+    /// Deleting a message or file that is already deleted.
+    #[error("That was already deleted.")]
+    AlreadyDeleted,
+    /// Deleting where there is no message or file.
+    #[error("There's no message or file there to delete.")]
+    NothingToDelete,
+    /// A settings form with an action no owner can take.
+    #[error("That isn't something a room's settings can do.")]
+    UnknownAction,
+    /// An owner removing themselves.
+    #[error("You can't remove yourself. To go, use Leave.")]
+    RemoveYourself,
+    /// An owner action about someone who was never in the room.
+    #[error("That person isn't in this room.")]
+    NotAMember,
+    /// An owner removed the caller from the room.
+    #[error("You were removed from this room by its owner.")]
+    Removed,
+    /// The room's password changed since the caller joined.
+    #[error("The room's password changed. Enter the new one to come back in.")]
+    PasswordChanged,
     /// The caller is not in the room they tried to use.
     #[error("You're not in this room. Join it first.")]
     NotInRoom,
@@ -189,7 +213,9 @@ impl AppError {
             Self::UnknownRoom => 404,
             Self::RoomExpired | Self::RoomDeleted => 410,
             Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
-            Self::NotSignedIn | Self::RoomPasswordNeeded => 401,
+            Self::NotSignedIn | Self::RoomPasswordNeeded | Self::PasswordChanged => 401,
+            Self::AlreadyDeleted | Self::NothingToDelete | Self::NotAMember => 404,
+            Self::NotYours | Self::Removed => 403,
             Self::WrongRoomPassword => 403,
             Self::NotInRoom | Self::ForeignOrigin | Self::NotOwner | Self::RoomLocked => 403,
             Self::FileTooLarge { .. } => 413,
@@ -206,7 +232,10 @@ impl AppError {
 
     /// Whether the login form should ask for the room's password next.
     pub fn asks_for_password(&self) -> bool {
-        matches!(self, Self::RoomPasswordNeeded | Self::WrongRoomPassword)
+        matches!(
+            self,
+            Self::RoomPasswordNeeded | Self::WrongRoomPassword | Self::PasswordChanged
+        )
     }
 
     /// The code a socket `error` frame carries for it.
@@ -224,6 +253,10 @@ impl AppError {
             Self::ChunkRepeated { .. } | Self::ChunkSkips { .. } => ErrorCode::BadOffset,
             Self::DiskFull(_) => ErrorCode::DiskFull,
             Self::BadFrame | Self::ChunkHeader => ErrorCode::BadFrame,
+            Self::NotYours | Self::NotOwner | Self::Removed | Self::NotInRoom => {
+                ErrorCode::NotAllowed
+            }
+            Self::AlreadyDeleted | Self::NothingToDelete | Self::NotAMember => ErrorCode::NotFound,
             _ => ErrorCode::Unavailable,
         }
     }

@@ -21,6 +21,7 @@ pub mod page;
 pub mod protocol;
 pub mod room;
 pub mod routes;
+pub mod settings;
 pub mod share;
 pub mod store;
 mod tagged;
@@ -127,6 +128,7 @@ impl Page {
                 view! { <login::LoginCard prefill invited /> }.erase()
             }
             Page::Room(room) => view! { <room::RoomScreen room /> }.erase(),
+            Page::Settings(view) => view! { <settings::SettingsScreen view /> }.erase(),
             Page::Share(prefill) => {
                 view! { <login::LoginCard prefill invited=None sharing=true /> }.erase()
             }

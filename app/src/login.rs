@@ -193,7 +193,7 @@ pub fn LoginCard(
 
 /// A "Delete room after" choice as the menu says it: `1 hour`, `7 days`,
 /// `Never`.
-fn lifetime_label(seconds: u64) -> String {
+pub(crate) fn lifetime_label(seconds: u64) -> String {
     match seconds {
         0 => "Never".to_owned(),
         s => crate::time::remaining(0, i64::try_from(s).unwrap_or(i64::MAX / 1000) * 1000),

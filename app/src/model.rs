@@ -14,6 +14,27 @@ pub struct Session {
     pub name: UserName,
     /// The room they are in, until they leave.
     pub room: Option<RoomCode>,
+    /// The room's password generation when they joined: a newer one (the
+    /// password changed) signs them out of it.
+    #[serde(default)]
+    pub epoch: i64,
+    /// Whether they own the room (as it was when they joined; the
+    /// database decides).
+    #[serde(default)]
+    pub owner: bool,
+}
+
+/// A room's settings, as its owners set them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSettings {
+    /// When the room will be deleted (ms since the epoch); `None`: never.
+    pub expires_at: Option<i64>,
+    /// Whether it takes no new members.
+    pub locked: bool,
+    /// Whether joining needs a password.
+    pub password: bool,
+    /// Who owns it.
+    pub owners: Vec<UserId>,
 }
 
 /// The login form as typed.
@@ -87,12 +108,12 @@ pub struct RoomView {
     /// Minutes east of UTC to show times in, as the reader's browser said
     /// (a cookie); `None` shows UTC, labelled.
     pub zone: Option<i32>,
-    /// When the room will be deleted (ms since the epoch); `None`: never.
-    pub expires_at: Option<i64>,
-    /// Whether the caller owns the room (created it).
-    pub owner: bool,
-    /// Whether the room takes no new members.
-    pub locked: bool,
+    /// Its settings: the countdown, the lock, the owners.
+    pub settings: RoomSettings,
+    /// An entry awaiting the confirmation of its deletion (`?delete=`, the
+    /// step the "Delete" form takes without JavaScript).
+    #[serde(default)]
+    pub confirm_delete: Option<crate::protocol::Seq>,
     /// When the server rendered this (ms): the countdown starts from it, so
     /// the page hydrates with the text the server sent.
     pub rendered_at: i64,
@@ -105,4 +126,25 @@ pub struct HistoryPage {
     pub events: Vec<Event>,
     /// Whether older events exist before the first one.
     pub has_older: bool,
+}
+
+/// Everything a room's settings page shows an owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    /// The room.
+    pub code: RoomCode,
+    /// The owner looking.
+    pub me: Member,
+    /// The settings as they are.
+    pub settings: RoomSettings,
+    /// Who is online (each can be removed or made an owner).
+    pub members: Vec<Member>,
+    /// The "Delete room after" choices.
+    pub lifetimes: Lifetimes,
+    /// The action just taken (`?done=`), which the page confirms.
+    pub done: Option<String>,
+    /// When the server rendered this (ms), for the countdown.
+    pub rendered_at: i64,
+    /// The reader's time zone, as on the room page.
+    pub zone: Option<i32>,
 }

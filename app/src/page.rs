@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{LoginPrefill, RoomView};
+use crate::model::{LoginPrefill, RoomView, SettingsView};
 use crate::protocol::RoomCode;
 #[cfg(feature = "ssr")]
 use crate::routes::Route;
@@ -26,6 +26,8 @@ pub enum Page {
     Invite(LoginPrefill),
     /// `/room/{code}` for a member: the room.
     Room(RoomView),
+    /// `/room/{code}/settings` for an owner: the room's settings.
+    Settings(SettingsView),
     /// `/share`: what another app shared, and the login form to pick the
     /// room it goes to (the caller's room filled in).
     Share(LoginPrefill),
@@ -43,6 +45,7 @@ impl Page {
             Page::Home(_) => "Chatdrop".to_owned(),
             Page::Invite(_) => "Join a room · Chatdrop".to_owned(),
             Page::Room(room) => room_title(&room.code, 0),
+            Page::Settings(view) => format!("Settings of room {} · Chatdrop", view.code),
             Page::Share(_) => "Share to a room · Chatdrop".to_owned(),
             Page::Gone(_) => "Room gone · Chatdrop".to_owned(),
             Page::NotFound => "Not found · Chatdrop".to_owned(),
@@ -213,7 +216,7 @@ async fn decide_page(
         .as_ref()
         .map(|s| s.name.to_string())
         .unwrap_or_default();
-    let code = match Route::of(uri.path()) {
+    let (code, settings) = match Route::of(uri.path()) {
         Some(Route::Home) => {
             let prefill = LoginPrefill {
                 name,
@@ -230,7 +233,8 @@ async fn decide_page(
             };
             return (Page::Share(prefill), 200);
         }
-        Some(Route::Room(code)) => code,
+        Some(Route::Room(code)) => (code, false),
+        Some(Route::Settings(code)) => (code, true),
         None => return (Page::NotFound, 404),
     };
     let code = percent_encoding::percent_decode_str(&code).decode_utf8_lossy();
@@ -254,16 +258,20 @@ async fn decide_page(
             }
         }
     }
-    let room = room_page(
-        backend,
-        caller,
-        origin,
-        &name,
-        &code,
-        query("before"),
-        query("error"),
-    );
+    let asked = Asked {
+        before: query("before"),
+        error: query("error"),
+        delete: query("delete"),
+        done: query("done"),
+        settings,
+    };
+    let room = room_page(backend, caller, origin, &name, &code, asked);
     match room.await {
+        Ok(Page::Room(mut view)) if settings => {
+            // A member who isn't an owner asked for the settings.
+            view.error = Some(AppError::NotOwner);
+            (Page::Room(view), 403)
+        }
         Ok(page) => (page, 200),
         Err(error) => {
             let status = error.status();
@@ -277,11 +285,25 @@ async fn decide_page(
     }
 }
 
-/// What `/room/{code}` shows the caller: the room if they are in it,
-/// otherwise the login form with `name` and the code filled in. `before` pages back
-/// through history; `error` names what went wrong with a message posted
-/// without JavaScript. Values that don't parse are ignored, as a stale link
-/// deserves.
+/// What the room's address asked for in its query.
+#[cfg(feature = "ssr")]
+struct Asked {
+    /// `before`: pages back through history.
+    before: Option<String>,
+    /// `error`: what went wrong with a message posted without JavaScript.
+    error: Option<String>,
+    /// `delete`: the entry whose "Delete" awaits confirmation.
+    delete: Option<String>,
+    /// `done`: the owner's action just taken (the settings page says so).
+    done: Option<String>,
+    /// The settings page, not the room.
+    settings: bool,
+}
+
+/// What `/room/{code}` (or its settings page) shows the caller: the room
+/// if they are in it, otherwise the login form with `name` and the code
+/// filled in, saying why if an owner removed them or the password changed.
+/// Query values that don't parse are ignored, as a stale link deserves.
 #[cfg(feature = "ssr")]
 async fn room_page(
     backend: &dyn crate::backend::Backend,
@@ -289,8 +311,7 @@ async fn room_page(
     origin: &str,
     name: &str,
     code: &str,
-    before: Option<String>,
-    error: Option<String>,
+    asked: Asked,
 ) -> Result<Page, AppError> {
     use crate::protocol::{Member, Seq};
 
@@ -312,30 +333,51 @@ async fn room_page(
         .session
         .as_ref()
         .filter(|s| s.room.as_ref() == Some(&parsed));
+    let mut refused = None;
     if let Some(session) = member {
-        if backend.room_exists(&parsed).await? {
-            let before = before.and_then(|b| b.parse().ok()).map(Seq);
-            return Ok(Page::Room(RoomView {
-                invite: format!("{origin}{}", parsed.path()),
-                history: backend.history(&parsed, before).await?,
-                members: backend.members(&parsed),
-                me: Member {
+        match backend.check_member(session, &parsed).await {
+            Ok(()) if backend.room_exists(&parsed).await? => {
+                let me = Member {
                     user: session.user.clone(),
                     name: session.name.clone(),
-                },
-                error: error.as_deref().and_then(AppError::from_query_key),
-                zone: caller.zone,
-                expires_at: backend.expires_at(&parsed).await?,
-                owner: backend.is_owner(&parsed, &session.user).await?,
-                locked: backend.is_locked(&parsed).await?,
-                rendered_at: crate::store::now_ms() as i64,
-                code: parsed,
-            }));
+                };
+                let settings = backend.settings(&parsed).await?;
+                if asked.settings && settings.owners.contains(&me.user) {
+                    return Ok(Page::Settings(SettingsView {
+                        members: backend.members(&parsed),
+                        lifetimes: backend.lifetimes(),
+                        done: asked.done.filter(|d| d.len() <= 16),
+                        rendered_at: crate::store::now_ms() as i64,
+                        zone: caller.zone,
+                        code: parsed,
+                        me,
+                        settings,
+                    }));
+                }
+                let before = asked.before.and_then(|b| b.parse().ok()).map(Seq);
+                return Ok(Page::Room(RoomView {
+                    invite: format!("{origin}{}", parsed.path()),
+                    history: backend.history(&parsed, before).await?,
+                    members: backend.members(&parsed),
+                    me,
+                    error: asked.error.as_deref().and_then(AppError::from_query_key),
+                    zone: caller.zone,
+                    settings,
+                    confirm_delete: asked.delete.and_then(|d| d.parse().ok()).map(Seq),
+                    rendered_at: crate::store::now_ms() as i64,
+                    code: parsed,
+                }));
+            }
+            Ok(()) => {}
+            Err(error @ (AppError::Removed | AppError::PasswordChanged)) => refused = Some(error),
+            Err(error) => return Err(error),
         }
     }
     Ok(Page::Invite(LoginPrefill {
         name,
         code: parsed.to_string(),
+        needs_password: refused.as_ref().is_some_and(AppError::asks_for_password),
+        error: refused,
         ..LoginPrefill::default()
     }))
 }
@@ -376,9 +418,8 @@ mod tests {
             members: Vec::new(),
             error: None,
             zone: None,
-            expires_at: None,
-            owner: false,
-            locked: false,
+            settings: Default::default(),
+            confirm_delete: None,
             rendered_at: 0,
         })
     }

@@ -40,14 +40,15 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         members,
         error,
         zone,
-        expires_at,
-        owner,
-        locked,
+        settings,
+        confirm_delete,
         rendered_at,
     } = room;
     let copied = RwSignal::new(None::<&'static str>);
     let mut state = Room::new(code.clone(), me.clone(), history, members);
     state.alert = error.map(|e| e.to_string());
+    state.settings = settings;
+    state.confirm_delete = confirm_delete;
     let store = RoomStore::new(state, zone, rendered_at);
     // In the browser, the glue connects the room; on the server (and
     // without JavaScript) there is none.
@@ -55,6 +56,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         start(store);
     }
     let unread = move || store.state.with(|r| r.unread);
+    let settings_code = code.clone();
 
     let link = invite.clone();
     let copy = move |_| {
@@ -102,7 +104,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                     <p class="brand small">"Chatdrop"</p>
                     <h1 id="room-title" tabindex="-1">"Room " <span class="code">{code.to_string()}</span></h1>
                     <p class="me">"You're in as " <strong class="name">{me.name.to_string()}</strong></p>
-                    {expires_at.map(|at| {
+                    {move || store.state.with(|r| r.settings.expires_at).map(|at| {
                         let zone = store.zone;
                         let clock = store.clock;
                         view! {
@@ -114,9 +116,18 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                         }
                     })}
                 </div>
-                <form method="post" action="/leave" on:submit=on_leave>
-                    <button type="submit" class="leave">"Leave"</button>
-                </form>
+                <div class="header-actions">
+                    // A plain link in a button's clothes: the settings are a
+                    // page of their own, with or without JavaScript.
+                    {move || store.state.with(|r| r.settings.owners.contains(&r.me.user)).then(|| view! {
+                        <form method="get" action=format!("{}/settings", settings_code.path())>
+                            <button type="submit">"Room settings"</button>
+                        </form>
+                    })}
+                    <form method="post" action="/leave" on:submit=on_leave>
+                        <button type="submit" class="leave">"Leave"</button>
+                    </form>
+                </div>
             </header>
             <div class="room-body">
                 <Chat code=code.clone() me=me.clone() store />
@@ -129,7 +140,6 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                         <button type="button" on:click=copy>"Copy invite link"</button>
                         <p role="status" class="hint">{move || copied.get()}</p>
                     </div>
-                    {owner.then(|| view! { <OwnerCard code=code.clone() locked /> })}
                     {move || hydrated.get().then(|| view! {
                         <div class="card notifications">
                             <h2>"Notifications"</h2>
@@ -143,45 +153,6 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                 </aside>
             </div>
         </section>
-    }
-    .erase()
-}
-
-/// What only the room's owner can do: lock the room to new members, and
-/// delete it for everyone (behind a second, explicit button). Plain forms,
-/// with or without JavaScript: each answers with the room's page again
-/// (which, after a deletion, says so), and keeps their code out of the WASM.
-#[component]
-fn OwnerCard(code: crate::protocol::RoomCode, locked: bool) -> impl IntoView {
-    let (state, button, next) = if locked {
-        (
-            "Locked: nobody new can join, even with the code.",
-            "Unlock room",
-            "0",
-        )
-    } else {
-        (
-            "Anyone with the code or the link can join.",
-            "Lock room",
-            "1",
-        )
-    };
-    view! {
-        <div class="card owner">
-            <h2>"Room settings"</h2>
-            <p class="lock-state">{state}</p>
-            <form method="post" action=format!("{}/lock", code.path())>
-                <input type="hidden" name="locked" value=next />
-                <button type="submit">{button}</button>
-            </form>
-            <details>
-                <summary>"Delete room now"</summary>
-                <p>"Every message and file in it is deleted for everyone, at once and for good."</p>
-                <form method="post" action=format!("{}/delete", code.path())>
-                    <button type="submit" class="danger">"Delete the room for everyone"</button>
-                </form>
-            </details>
-        </div>
     }
     .erase()
 }

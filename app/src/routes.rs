@@ -9,10 +9,15 @@ pub const HOME: &str = "/";
 pub const ROOM: &str = "/room/{code}";
 /// The share target's room picker (`POST`: what another app shares).
 pub const SHARE: &str = "/share";
-/// Deleting a room (`POST`, its owner only).
-pub const DELETE_ROOM: &str = "/room/{code}/delete";
-/// Locking or unlocking a room (`POST`, its owner only; `locked=1|0`).
-pub const LOCK_ROOM: &str = "/room/{code}/lock";
+/// A room's settings page (its owners only); `POST`: an owner's action
+/// (`action=lock|unlock|delete_room|remove|promote|password|lifetime`).
+pub const SETTINGS: &str = "/room/{code}/settings";
+/// Removing a member (`POST`, owners only; `user=`): the members list's
+/// "Remove".
+pub const REMOVE: &str = "/room/{code}/remove";
+/// Deleting a message or file (`POST`; `seq=`, and `confirm=1` once
+/// confirmed).
+pub const DELETE_ENTRY: &str = "/room/{code}/entries/delete";
 /// A redirect to the caller's room.
 pub const MY_ROOM: &str = "/room";
 /// Leaving the room (`POST`).
@@ -32,6 +37,8 @@ pub enum Route {
     Room(String),
     /// [`SHARE`].
     Share,
+    /// [`SETTINGS`], with the code as in [`Route::Room`].
+    Settings(String),
 }
 
 impl Route {
@@ -42,7 +49,12 @@ impl Route {
             SHARE => Some(Route::Share),
             _ => {
                 let prefix = ROOM.strip_suffix("{code}").unwrap_or(ROOM);
-                let code = path.strip_prefix(prefix).filter(|c| !c.contains('/'))?;
+                let rest = path.strip_prefix(prefix)?;
+                let settings = SETTINGS.strip_prefix(ROOM).unwrap_or_default();
+                if let Some(code) = rest.strip_suffix(settings).filter(|c| !c.contains('/')) {
+                    return Some(Route::Settings(code.to_owned()));
+                }
+                let code = Some(rest).filter(|c| !c.contains('/'))?;
                 Some(Route::Room(code.to_owned()))
             }
         }
@@ -73,15 +85,27 @@ mod tests {
             Route::of(&filled(ROOM, "K7Q-DM3-XPA")),
             Some(Route::Room("K7Q-DM3-XPA".into()))
         );
+        assert_eq!(
+            Route::of(&filled(SETTINGS, "K7Q-DM3-XPA")),
+            Some(Route::Settings("K7Q-DM3-XPA".into()))
+        );
         assert_eq!(Route::room_path("K7Q-DM3-XPA"), "/room/K7Q-DM3-XPA");
     }
 
     #[test]
     fn other_paths_are_no_page() {
-        for path in [MY_ROOM, LEAVE, "/room/a/b", "/nope", "/shares"] {
+        for path in [
+            MY_ROOM,
+            LEAVE,
+            "/room/a/b",
+            "/nope",
+            "/shares",
+            "/room/a/b/settings",
+        ] {
             assert_eq!(Route::of(path), None, "{path}");
         }
         assert_eq!(Route::of(&filled(DOWNLOAD, "ab")), None);
         assert_eq!(Route::of(&filled(SOCKET, "ab")), None);
+        assert_eq!(Route::of(&filled(REMOVE, "ab")), None);
     }
 }

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use app::backend::{Backend, Caller};
+use app::backend::{Backend, Caller, OwnerAction};
 use app::error::AppError;
-use app::model::{HistoryPage, LoginForm, Session};
-use app::protocol::{ClientMsg, ClientMsgId, LoginAction, Member, RoomCode, Seq, UserId, UserName};
+use app::model::{HistoryPage, LoginForm, RoomSettings, Session};
+use app::protocol::{
+    ClientMsg, ClientMsgId, ClosingReason, LoginAction, Member, RoomCode, Seq, UserId, UserName,
+};
 use axum::http::HeaderValue;
 
 use tokio_util::sync::CancellationToken;
@@ -68,7 +70,7 @@ impl Backend for Chatdrop {
             .as_ref()
             .map(|s| s.user.clone())
             .unwrap_or_else(new_user_id);
-        let code = match form.action {
+        let (code, owner) = match form.action {
             LoginAction::Create => {
                 self.new_rooms
                     .check(caller.ip)
@@ -84,10 +86,20 @@ impl Backend for Chatdrop {
                     .await
                     .map_err(internal)?;
                 self.new_rooms.spend(caller.ip);
-                code
+                (code, true)
             }
-            LoginAction::Join => self.admit(caller, &form).await?,
+            LoginAction::Join => {
+                let code = self.admit(caller, &user, &form).await?;
+                let owner = self.store.is_owner(&code, &user).await.map_err(internal)?;
+                (code, owner)
+            }
         };
+        let epoch = self
+            .store
+            .access_epoch(&code)
+            .await
+            .map_err(internal)?
+            .unwrap_or(0);
         tracing::info!(room = %code, user = %user.0, action = ?form.action, "signed in");
         Ok((
             code.clone(),
@@ -95,6 +107,8 @@ impl Backend for Chatdrop {
                 user,
                 name,
                 room: Some(code),
+                epoch,
+                owner,
             },
         ))
     }
@@ -116,26 +130,46 @@ impl Backend for Chatdrop {
         Ok(HistoryPage { events, has_older })
     }
 
-    async fn is_owner(&self, code: &RoomCode, user: &UserId) -> Result<bool, AppError> {
-        let owner = self.store.room_owner(code).await.map_err(internal)?;
-        Ok(owner.as_ref() == Some(user))
-    }
-
-    async fn is_locked(&self, code: &RoomCode) -> Result<bool, AppError> {
-        self.store.is_locked(code).await.map_err(internal)
-    }
-
-    async fn set_locked(&self, code: &RoomCode, locked: bool) -> Result<(), AppError> {
-        self.store
-            .set_locked(code, locked)
+    async fn check_member(&self, session: &Session, code: &RoomCode) -> Result<(), AppError> {
+        if session.room.as_ref() != Some(code) {
+            return Err(AppError::NotInRoom);
+        }
+        if self
+            .store
+            .is_banned(code, &session.user)
             .await
-            .map_err(internal)?;
-        tracing::info!(room = %code, locked, "room lock changed");
-        Ok(())
+            .map_err(internal)?
+        {
+            return Err(AppError::Removed);
+        }
+        match self.store.access_epoch(code).await.map_err(internal)? {
+            Some(epoch) if epoch == session.epoch => Ok(()),
+            Some(_) => Err(AppError::PasswordChanged),
+            None => Err(AppError::NotInRoom),
+        }
     }
 
-    async fn delete_room(&self, code: &RoomCode) -> Result<(), AppError> {
-        Chatdrop::delete_room(self, code, Gone::Deleted).await
+    async fn settings(&self, code: &RoomCode) -> Result<RoomSettings, AppError> {
+        self.store.settings(code).await.map_err(internal)
+    }
+
+    async fn act(
+        &self,
+        code: &RoomCode,
+        by: &Member,
+        action: OwnerAction,
+    ) -> Result<Option<i64>, AppError> {
+        crate::owners::act(self, code, by, action).await
+    }
+
+    async fn delete_entry(
+        &self,
+        code: &RoomCode,
+        who: &Member,
+        owner: bool,
+        target: Seq,
+    ) -> Result<(), AppError> {
+        crate::owners::delete_entry(self, code, who, owner, target).await
     }
 
     async fn gone(&self, code: &RoomCode) -> Result<Option<AppError>, AppError> {
@@ -144,10 +178,6 @@ impl Backend for Chatdrop {
             Gone::Expired => AppError::RoomExpired,
             Gone::Deleted => AppError::RoomDeleted,
         }))
-    }
-
-    async fn expires_at(&self, code: &RoomCode) -> Result<Option<i64>, AppError> {
-        self.store.expires_at(code).await.map_err(internal)
     }
 
     fn lifetimes(&self) -> app::model::Lifetimes {
@@ -203,7 +233,11 @@ impl Chatdrop {
             .await
             .map_err(internal)?;
         self.transfers.drop_room(code).await;
-        self.hub.close(code);
+        let reason = match why {
+            Gone::Expired => ClosingReason::Expired,
+            Gone::Deleted => ClosingReason::Deleted,
+        };
+        self.hub.close(code, reason);
         Ok(())
     }
 
@@ -222,7 +256,7 @@ impl Chatdrop {
 
     /// When a room created now with the "Delete room after" field `field`
     /// (seconds; empty for the default) is deleted; `None` for never.
-    fn expiry(&self, field: &str) -> Result<Option<i64>, AppError> {
+    pub(crate) fn expiry(&self, field: &str) -> Result<Option<i64>, AppError> {
         let seconds = match field.trim() {
             "" => self.lifetimes.default,
             text => text.parse().map_err(|_| AppError::BadLifetime)?,
@@ -237,7 +271,12 @@ impl Chatdrop {
     /// The room a join asks for, if the code and (for a room with one) the
     /// password are right. Wrong codes and wrong passwords spend the same
     /// per-network budget, so neither can be guessed.
-    async fn admit(&self, caller: &Caller, form: &LoginForm) -> Result<RoomCode, AppError> {
+    async fn admit(
+        &self,
+        caller: &Caller,
+        user: &UserId,
+        form: &LoginForm,
+    ) -> Result<RoomCode, AppError> {
         self.wrong_codes
             .check(caller.ip)
             .map_err(AppError::Throttled)?;
@@ -250,8 +289,15 @@ impl Chatdrop {
             tracing::info!(ip = %caller.ip, "join with an unknown room code");
             return Err(AppError::UnknownRoom);
         };
-        // Someone already in the room (their session says so) isn't asked.
-        let member = caller.session.as_ref().and_then(|s| s.room.as_ref()) == Some(&code);
+        if self.store.is_banned(&code, user).await.map_err(internal)? {
+            return Err(AppError::Removed);
+        }
+        // Someone already in the room (their session says so, and the
+        // password hasn't changed since) isn't asked.
+        let member = match &caller.session {
+            Some(session) => self.check_member(session, &code).await.is_ok(),
+            None => false,
+        };
         if !member && self.store.is_locked(&code).await.map_err(internal)? {
             return Err(AppError::RoomLocked);
         }

@@ -80,10 +80,12 @@ impl Store {
             .bind(code.as_str())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM uploads WHERE room = ?")
-            .bind(code.as_str())
-            .execute(&mut *tx)
-            .await?;
+        for table in ["uploads", "room_owners", "room_bans"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE room = ?"))
+                .bind(code.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE rooms SET gone_at = ?, gone_reason = ?, password_hash = NULL, expires_at = NULL
              WHERE code = ?",
@@ -97,8 +99,10 @@ impl Store {
         Ok(uploads)
     }
 
-    /// Whether any upload record still uses stored content `sha256`.
-    async fn content_in_use(&self, sha256: &str) -> Result<bool, sqlx::Error> {
+    /// Whether any upload record still uses stored content `sha256`: the
+    /// reference count, read from the records themselves (indexed), so it
+    /// can't drift from them.
+    pub(crate) async fn content_in_use(&self, sha256: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM uploads WHERE sha256 = ? LIMIT 1")
             .bind(sha256)
             .fetch_optional(self.pool())
@@ -109,7 +113,7 @@ impl Store {
     /// Moves the WAL's pages into the database and empties it, so deleted
     /// rows survive in neither. A reader in the middle of a query can hold
     /// the checkpoint back: it is tried again for up to a few seconds.
-    async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+    pub(crate) async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         for _ in 0..50 {
             let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(self.pool())

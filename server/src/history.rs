@@ -46,6 +46,10 @@ impl Store {
             EventKind::Left => ("left", None, None),
             // Offers are deduplicated by the uploads table, not here.
             EventKind::File { file } => ("file", Some(file.id.0.as_str()), None),
+            // Written by `removal.rs`, in the transaction that deletes.
+            EventKind::Tombstone { .. } | EventKind::Deleted { .. } | EventKind::Removed { .. } => {
+                return Err(sqlx::Error::Protocol("deletions are not appended".into()))
+            }
         };
         let at = unix_millis();
         let inserted = sqlx::query(
@@ -131,7 +135,8 @@ impl Store {
             "SELECT user_id, user_name FROM events AS e
              WHERE room = ? AND kind = 'joined' AND seq = (
                  SELECT MAX(seq) FROM events
-                 WHERE room = e.room AND user_id = e.user_id AND kind IN ('joined', 'left'))",
+                 WHERE room = e.room AND user_id = e.user_id
+                 AND kind IN ('joined', 'left', 'removed'))",
         )
         .bind(room.as_str())
         .fetch_all(self.pool())
@@ -150,8 +155,8 @@ impl Store {
     /// Whether the history shows `user` as present in `room`.
     pub async fn is_present(&self, room: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
         let last: Option<(String,)> = sqlx::query_as(
-            "SELECT kind FROM events WHERE room = ? AND user_id = ? AND kind IN ('joined', 'left')
-             ORDER BY seq DESC LIMIT 1",
+            "SELECT kind FROM events WHERE room = ? AND user_id = ?
+             AND kind IN ('joined', 'left', 'removed') ORDER BY seq DESC LIMIT 1",
         )
         .bind(room.as_str())
         .bind(&user.0)
@@ -163,7 +168,7 @@ impl Store {
 
 /// Events with, for files, their upload's current state.
 const EVENT_SELECT: &str =
-    "SELECT e.seq, e.at, e.kind, e.user_id, e.user_name, e.text, e.client_id,
+    "SELECT e.seq, e.at, e.kind, e.user_id, e.user_name, e.text, e.client_id, e.target,
         u.id, u.room, u.uploader, u.name, u.mime, u.size, u.received, u.status, u.sha256,
         u.width, u.height
     FROM events AS e LEFT JOIN uploads AS u ON e.kind = 'file' AND u.id = e.text";
@@ -184,6 +189,19 @@ fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
         "joined" => EventKind::Joined,
         "file" => EventKind::File {
             file: upload_from_row(&row)?.file,
+        },
+        "tombstone" => EventKind::Tombstone {
+            file: row.try_get::<Option<i64>, _>("target")? == Some(1),
+        },
+        "deleted" => EventKind::Deleted {
+            target: Seq(row.try_get::<Option<i64>, _>("target")?.unwrap_or(0) as u64),
+        },
+        "removed" => EventKind::Removed {
+            by: UserName::parse(
+                &row.try_get::<Option<String>, _>("text")?
+                    .unwrap_or_default(),
+            )
+            .map_err(decode)?,
         },
         _ => EventKind::Left,
     };

@@ -11,12 +11,16 @@ pub mod files;
 pub mod history;
 pub mod identify;
 pub mod listen;
+pub mod owner_routes;
+pub mod owners;
 pub mod pages;
 pub mod passwords;
 pub mod pwa;
+pub mod removal;
 pub mod rooms;
 pub mod routes;
 pub mod sessions;
+pub mod settings;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -183,8 +187,12 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route(paths::SHARE, get(pages::show).post(routes::post_share))
         .route(paths::SOCKET, get(ws::upgrade))
         .route(paths::MY_ROOM, get(routes::get_room))
-        .route(paths::DELETE_ROOM, post(routes::post_delete_room))
-        .route(paths::LOCK_ROOM, post(routes::post_lock_room))
+        .route(
+            paths::SETTINGS,
+            get(pages::show).post(owner_routes::post_settings),
+        )
+        .route(paths::REMOVE, post(owner_routes::post_remove))
+        .route(paths::DELETE_ENTRY, post(owner_routes::post_delete_entry))
         .route(paths::LEAVE, post(routes::post_leave))
         .route(paths::DOWNLOAD, get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::protocol::{ClientMsgId, EventKind, Member, RoomCode, Seq, ServerMsg, SharedFile, UserId};
+use app::protocol::{
+    ClientMsgId, ClosingReason, EventKind, Member, RoomCode, Seq, ServerMsg, SharedFile, UserId,
+};
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
@@ -37,14 +39,34 @@ pub struct Broadcast {
     pub seq: Option<Seq>,
     /// Receivers who are this user skip the frame (their own typing).
     pub skip: Option<UserId>,
-    /// Sockets of this user close: they left the room.
-    pub kick: Option<UserId>,
+    /// Sockets this names close.
+    pub kick: Option<Kick>,
     /// Every socket closes: the room is gone.
     pub gone: bool,
 }
 
+/// Which sockets a broadcast closes, and how.
+#[derive(Clone, Debug)]
+pub struct Kick {
+    /// Whose sockets…
+    pub user: UserId,
+    /// …or, if set, everyone's but theirs.
+    pub others: bool,
+    /// The close code.
+    pub code: u16,
+    /// The close reason.
+    pub reason: &'static str,
+}
+
+impl Kick {
+    /// Whether a socket of `user` closes.
+    pub fn hits(&self, user: &UserId) -> bool {
+        (&self.user == user) != self.others
+    }
+}
+
 impl Broadcast {
-    fn new(msg: &ServerMsg) -> Self {
+    pub(crate) fn new(msg: &ServerMsg) -> Self {
         let seq = match msg {
             ServerMsg::Event { event } => Some(event.seq),
             _ => None,
@@ -78,13 +100,13 @@ pub struct Hub {
 pub struct Room {
     /// Its code.
     pub code: RoomCode,
-    store: Store,
+    pub(crate) store: Store,
     grace: Duration,
     tasks: TaskTracker,
     shutdown: CancellationToken,
-    tx: broadcast::Sender<Broadcast>,
+    pub(crate) tx: broadcast::Sender<Broadcast>,
     /// The next sequence number; the lock serializes appends.
-    writer: tokio::sync::Mutex<Seq>,
+    pub(crate) writer: tokio::sync::Mutex<Seq>,
     // Updated without awaiting while held.
     online: Mutex<HashMap<UserId, Online>>,
 }
@@ -178,9 +200,11 @@ impl Hub {
         before - rooms.len()
     }
 
-    /// Closes every tab of room `code` (it is gone) and forgets it.
-    pub fn close(&self, code: &RoomCode) {
+    /// Closes every tab of room `code` (it is gone, for `reason`) and
+    /// forgets it.
+    pub fn close(&self, code: &RoomCode, reason: ClosingReason) {
         if let Some(room) = self.lock().remove(code) {
+            let _ = room.tx.send(Broadcast::new(&ServerMsg::Closing { reason }));
             let mut frame = Broadcast::new(&ServerMsg::Presence {
                 members: Vec::new(),
             });
@@ -345,7 +369,12 @@ impl Room {
         let mut kick = Broadcast::new(&ServerMsg::Presence {
             members: self.members(),
         });
-        kick.kick = Some(who.user.clone());
+        kick.kick = Some(Kick {
+            user: who.user.clone(),
+            others: false,
+            code: 1000,
+            reason: "you left the room",
+        });
         let _ = self.tx.send(kick);
         if was_online
             || self
@@ -365,7 +394,12 @@ impl Room {
         self.broadcast_presence();
     }
 
-    fn broadcast_presence(&self) {
+    /// Takes `user` off the members list at once (an owner removed them).
+    pub(crate) fn forget(&self, user: &UserId) {
+        self.lock_online().remove(user);
+    }
+
+    pub(crate) fn broadcast_presence(&self) {
         let _ = self.tx.send(Broadcast::new(&ServerMsg::Presence {
             members: self.members(),
         }));

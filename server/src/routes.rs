@@ -99,55 +99,8 @@ pub async fn post_leave(
     }
 }
 
-/// `POST /room/{code}/delete`: the owner deletes the room for everyone,
-/// then sees its page say so (303 there).
-pub async fn post_delete_room(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    axum::extract::Path(code): axum::extract::Path<String>,
-) -> Response {
-    let code = match app::protocol::RoomCode::parse(&code) {
-        Ok(code) => code,
-        Err(error) => return refusal(error),
-    };
-    let done = app::backend::delete_room(&*state.chatdrop, &caller, &code).await;
-    back_to_room(&code, done)
-}
-
-/// The `locked` field of the lock form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct LockFields {
-    locked: String,
-}
-
-/// `POST /room/{code}/lock`: the owner locks (`locked=1`) or unlocks the
-/// room, then sees it again (303).
-pub async fn post_lock_room(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    axum::extract::Path(code): axum::extract::Path<String>,
-    Form(fields): Form<LockFields>,
-) -> Response {
-    let code = match app::protocol::RoomCode::parse(&code) {
-        Ok(code) => code,
-        Err(error) => return refusal(error),
-    };
-    let locked = fields.locked == "1";
-    let done = app::backend::lock_room(&*state.chatdrop, &caller, &code, locked).await;
-    back_to_room(&code, done)
-}
-
-/// After an owner action: the room's page again (303), or why not.
-fn back_to_room(code: &app::protocol::RoomCode, done: Result<(), AppError>) -> Response {
-    match done {
-        Ok(()) => see_other(&code.path(), None),
-        Err(error) => refusal(error),
-    }
-}
-
 /// An owner action refused: the error's status and words.
-fn refusal(error: AppError) -> Response {
+pub(crate) fn refusal(error: AppError) -> Response {
     (
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN),
         error.to_string(),
@@ -164,7 +117,7 @@ pub async fn post_share() -> Response {
 }
 
 /// A 303 to `to`, optionally setting the session cookie.
-fn see_other(to: &str, cookie: Option<String>) -> Response {
+pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut response = Redirect::to(to).into_response();
     if let Some(value) = cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().insert(header::SET_COOKIE, value);

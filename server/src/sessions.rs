@@ -104,6 +104,8 @@ mod tests {
             user: UserId("u1".into()),
             name: UserName::parse("Ada <b>").unwrap(),
             room: Some(RoomCode::parse("K7QDM3XPA").unwrap()),
+            epoch: 2,
+            owner: true,
         }
     }
 

@@ -58,6 +58,7 @@ impl Store {
     ) -> Result<RoomCode, sqlx::Error> {
         loop {
             let code = RoomCode::from_indices(random_indices());
+            let mut tx = self.pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO rooms (code, created_at, created_by, password_hash, expires_at)
                  VALUES (?, ?, ?, ?, ?)
@@ -68,10 +69,16 @@ impl Store {
             .bind(&creator.0)
             .bind(password_hash)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
             // A collision is astronomically unlikely; if it happens, draw again.
             if inserted.rows_affected() == 1 {
+                sqlx::query("INSERT INTO room_owners (room, user_id) VALUES (?, ?)")
+                    .bind(code.as_str())
+                    .bind(&creator.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 return Ok(code);
             }
         }
@@ -118,16 +125,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some_and(|(locked,)| locked))
-    }
-
-    /// Who created room `code` (its owner), if it exists.
-    pub async fn room_owner(&self, code: &RoomCode) -> Result<Option<UserId>, sqlx::Error> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT created_by FROM rooms WHERE code = ? AND gone_at IS NULL")
-                .bind(code.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(user,)| UserId(user)))
     }
 
     /// When room `code` will be deleted (ms since the epoch), if ever.

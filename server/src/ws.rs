@@ -56,10 +56,10 @@ pub async fn upgrade(
     let Some(session) = caller.session else {
         return refused(AppError::NotSignedIn);
     };
-    if session.room.as_ref() != Some(&code) {
-        return refused(AppError::NotInRoom);
-    }
     let chatdrop = state.chatdrop.clone();
+    if let Err(error) = app::backend::Backend::check_member(&*chatdrop, &session, &code).await {
+        return refused(error);
+    }
     match chatdrop.store.room_exists(&code).await {
         Ok(true) => {}
         Ok(false) => return refused(AppError::UnknownRoom),

@@ -59,10 +59,11 @@ pub async fn load_older(code: String, before: u64) -> Result<HistoryPage, AppErr
     use crate::protocol::RoomCode;
 
     let code = RoomCode::parse(&code)?;
-    if let Err(error) = member(&caller()?, &code) {
+    let backend = backend()?;
+    if let Err(error) = member(&*backend, &caller()?, &code).await {
         return fail(error);
     }
-    backend()?
+    backend
         .history(&code, Some(crate::protocol::Seq(before)))
         .await
 }
@@ -249,7 +250,7 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
                 // `<ol>` may take, and the entries stay list items.
                 <div role="log" aria-label="Messages">
                 <ol class="log">
-                    <For each=move || state.with(|r| r.events.clone()) key=|event| event.seq let(event)>
+                    <For each=move || state.with(|r| r.events.clone()) key=|event| (event.seq, matches!(event.kind, EventKind::Tombstone { .. })) let(event)>
                         <Entry event me=me_id.clone() store />
                     </For>
                     <For each=move || state.with(|r| r.pending.clone()) key=|p| (p.id.clone(), p.failed.clone()) let(pending)>
@@ -347,9 +348,14 @@ fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
         .unwrap_or_default()
 }
 
-/// Who is online.
+/// Who is online; for an owner, a "Remove" next to everyone else (a plain
+/// form: the owner lands on the settings page, which suggests locking).
 #[component]
 pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
+    let owner = move || store.state.with(|r| r.settings.owners.contains(&r.me.user));
+    let remove = store
+        .state
+        .with_untracked(|r| format!("{}/remove", r.code.path()));
     view! {
         <div class="card members">
             <h2>"Here now"</h2>
@@ -358,6 +364,15 @@ pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
                     <li>
                         {member.name.to_string()}
                         {(member.user == me.user).then_some(view! { <span class="you">" (you)"</span> })}
+                        {(member.user != me.user).then(|| {
+                            let (remove, user, name) = (remove.clone(), member.user.0.clone(), member.name.to_string());
+                            move || owner().then(|| view! {
+                                <form method="post" action=remove.clone() class="inline">
+                                    <input type="hidden" name="user" value=user.clone() />
+                                    <button type="submit" class="small" title=format!("Remove {name} from the room")>"Remove"</button>
+                                </form>
+                            })
+                        })}
                     </li>
                 </For>
             </ul>

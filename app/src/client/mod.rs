@@ -16,16 +16,21 @@ mod tests;
 
 use std::collections::HashMap;
 
-use crate::model::HistoryPage;
+use crate::error::AppError;
+use crate::model::{HistoryPage, RoomSettings};
 use crate::protocol::{
-    ClientMsg, ClientMsgId, Event, EventKind, FileStatus, Member, RoomCode, Seq, ServerMsg,
-    SharedFile, UploadId,
+    ClientMsg, ClientMsgId, ClosingReason, Event, EventKind, FileStatus, Member, RoomCode, Seq,
+    ServerMsg, SharedFile, UploadId,
 };
 
 pub use self::uploads::{NewFile, SavedUpload, Upload, CHUNK_BYTES, HASH_UP_TO, WINDOW_BYTES};
 
 /// The socket's close code for a room that is gone.
 pub const ROOM_GONE: u16 = 4410;
+/// The socket's close code for a member an owner removed.
+pub const REMOVED: u16 = 4403;
+/// The socket's close code for a member signed out by a new password.
+pub const SIGNED_OUT: u16 = 4401;
 
 /// How long a typing notice shows, in milliseconds.
 pub const TYPING_SHOWS: f64 = 5_000.0;
@@ -100,6 +105,10 @@ pub struct Room {
     pub online: bool,
     /// Whether the tab is in the background.
     pub hidden: bool,
+    /// The room's settings (countdown, lock, owners), kept current.
+    pub settings: RoomSettings,
+    /// The entry whose "Delete" awaits confirmation.
+    pub confirm_delete: Option<Seq>,
     /// A gap was seen and a resume asked for; more gaps wait for it.
     resyncing: bool,
     /// When this tab last said it was typing (ms); 0 after sending.
@@ -147,6 +156,10 @@ pub enum Input {
     Repicked { key: ClientMsgId, size: u64 },
     /// Unfinished uploads saved before a reload, for this room.
     Restored(Vec<SavedUpload>),
+    /// The user pressed an entry's "Delete" (`Some`), or cancelled (`None`).
+    AskDelete(Option<Seq>),
+    /// The user confirmed deleting the entry at this sequence number.
+    Delete(Seq),
 }
 
 /// Something for the browser to do.
@@ -198,6 +211,8 @@ impl Room {
             connected: false,
             online: true,
             hidden: false,
+            settings: RoomSettings::default(),
+            confirm_delete: None,
             resyncing: false,
             typed_at: 0.0,
         }
@@ -267,6 +282,15 @@ impl Room {
             Input::Cancel(key) => self.cancel(&key, fx),
             Input::Repicked { key, size } => self.repicked(&key, size, fx),
             Input::Restored(saved) => self.restored(saved, now, fx),
+            Input::AskDelete(seq) => self.confirm_delete = seq,
+            Input::Delete(target) => {
+                self.confirm_delete = None;
+                if self.connected {
+                    fx.push(Effect::Send(ClientMsg::Delete { target }));
+                } else {
+                    self.alert = Some("You're offline: try again once connected.".to_owned());
+                }
+            }
         }
         effects
     }
@@ -292,7 +316,8 @@ impl Room {
         self.disconnect_uploads();
         match code {
             Some(1000) => fx.push(Effect::Left),
-            Some(ROOM_GONE) => fx.push(Effect::Reload),
+            // The page, loaded again, says what happened.
+            Some(ROOM_GONE | REMOVED | SIGNED_OUT) => fx.push(Effect::Reload),
             Some(1008) => self.alert = Some("Disconnected for sending too fast.".to_owned()),
             _ => {}
         }
@@ -349,6 +374,25 @@ impl Room {
                 self.has_older = true;
                 self.resyncing = false;
             }
+            ServerMsg::Settings {
+                expires_at,
+                locked,
+                password,
+                owners,
+            } => {
+                self.settings = RoomSettings {
+                    expires_at,
+                    locked,
+                    password,
+                    owners,
+                }
+            }
+            ServerMsg::Closing { reason } => {
+                self.alert = Some(match reason {
+                    ClosingReason::Expired => AppError::RoomExpired.to_string(),
+                    ClosingReason::Deleted => AppError::RoomDeleted.to_string(),
+                })
+            }
             ServerMsg::Upload { id, upload, offset } => self.accepted(id, upload, offset, now, fx),
             ServerMsg::Received { upload, offset } => self.received(&upload, offset, fx),
             ServerMsg::Progress {
@@ -397,9 +441,42 @@ impl Room {
                 self.typing.retain(|(m, _)| m.user != event.who.user);
             }
             EventKind::File { .. } if !mine && self.hidden => self.unread += 1,
+            EventKind::Deleted { target } => self.tombstone(*target, fx),
             _ => {}
         }
         self.events.push(event);
+    }
+
+    /// The entry at `target` was deleted: it becomes a tombstone here too,
+    /// and an upload of this tab's that it was stops.
+    fn tombstone(&mut self, target: Seq, fx: &mut Vec<Effect>) {
+        if self.confirm_delete == Some(target) {
+            self.confirm_delete = None;
+        }
+        let Ok(at) = self.events.binary_search_by_key(&target, |e| e.seq) else {
+            return;
+        };
+        let entry = &mut self.events[at];
+        let file = match &entry.kind {
+            EventKind::File { file } => Some(file.id.clone()),
+            EventKind::Message { .. } => None,
+            _ => return,
+        };
+        entry.kind = EventKind::Tombstone {
+            file: file.is_some(),
+        };
+        if let Some(id) = file {
+            self.files.remove(&id);
+            if let Some(key) = self
+                .uploads
+                .iter()
+                .find(|u| u.upload.as_ref() == Some(&id))
+                .map(|u| u.key.clone())
+            {
+                self.uploads.retain(|u| u.key != key);
+                fx.push(Effect::Discard(key));
+            }
+        }
     }
 
     /// A refusal from the server: about an upload, a pending message, or

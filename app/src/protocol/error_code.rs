@@ -32,4 +32,8 @@ pub enum ErrorCode {
     BadOffset,
     /// The server's disk is full: the upload stopped.
     DiskFull,
+    /// Not yours to do: another's message to delete, an owner's action.
+    NotAllowed,
+    /// Nothing (any more) at that place: already deleted, or never there.
+    NotFound,
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::chunk::UploadId;
-use super::ids::{ClientMsgId, Member, Seq};
+use super::ids::{ClientMsgId, Member, Seq, UserName};
 use crate::tagged::{tag_first, Rest, TagFirst};
 
 /// Something that happened in a room and is kept in its history. Written
@@ -100,6 +100,24 @@ pub enum EventKind {
     File {
         /// The file.
         file: SharedFile,
+    },
+    /// What is left of a deleted message or file: its place in the history
+    /// and its author, nothing of its content.
+    Tombstone {
+        /// Whether it was a file (else a message).
+        file: bool,
+    },
+    /// `who` deleted the message or file at `target`, which is a
+    /// [`EventKind::Tombstone`] from now on, also in history. Shows nothing
+    /// itself: a client that has `target` replaces it.
+    Deleted {
+        /// The deleted event's sequence number.
+        target: Seq,
+    },
+    /// An owner removed `who` from the room.
+    Removed {
+        /// The owner's name.
+        by: UserName,
     },
 }
 }

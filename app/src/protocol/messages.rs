@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::chunk::UploadId;
 use super::error_code::ErrorCode;
 use super::events::{Event, FileStatus};
-use super::ids::{ClientMsgId, Member, Seq};
+use super::ids::{ClientMsgId, Member, Seq, UserId};
 use super::limits::{CLIENT_ID_MAX_BYTES, MESSAGE_MAX_CHARS};
 use crate::error::AppError;
 use crate::tagged::tag_first;
@@ -57,6 +57,12 @@ pub enum ClientMsg {
     CancelUpload {
         /// Which.
         upload: UploadId,
+    },
+    /// Delete a message or file: your own, or anyone's if you own the
+    /// room. Everyone gets an [`EventKind::Deleted`](super::events::EventKind::Deleted) event.
+    Delete {
+        /// The message's or file's sequence number.
+        target: Seq,
     },
 }
 
@@ -136,6 +142,26 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         dimensions: Option<(u32, u32)>,
     },
+    /// The room's settings, sent on connect and to everyone whenever an
+    /// owner changes them: the countdown, the lock and the owners follow.
+    Settings {
+        /// When the room will be deleted (ms since the epoch); `None`:
+        /// never.
+        expires_at: Option<i64>,
+        /// Whether it takes no new members.
+        locked: bool,
+        /// Whether joining needs a password.
+        password: bool,
+        /// Who owns it.
+        owners: Vec<UserId>,
+    },
+    /// The room is closing for good: it expired or its owner deleted it.
+    /// The socket closes next (code 4410); the room's address answers
+    /// `410 Gone`.
+    Closing {
+        /// Why.
+        reason: ClosingReason,
+    },
     /// Something the client sent was refused; the connection stays open.
     Error {
         /// What went wrong, for programs.
@@ -152,6 +178,16 @@ pub enum ServerMsg {
         expected: Option<u64>,
     },
 }
+}
+
+/// Why a room closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosingReason {
+    /// Its lifetime ended.
+    Expired,
+    /// Its owner deleted it.
+    Deleted,
 }
 
 impl ClientMsgId {

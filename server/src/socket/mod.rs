@@ -162,6 +162,11 @@ impl Connection<'_> {
         if out.send(&welcome).await.is_err() {
             return End::Gone;
         }
+        // The settings may have changed while this tab was away.
+        match crate::owners::settings_frame(self.chatdrop, &self.room.code).await {
+            Ok(settings) if out.send(&settings).await.is_ok() => {}
+            _ => return End::Gone,
+        }
         let timings = self.chatdrop.timings;
         let mut ping = tokio::time::interval(timings.ping_interval);
         ping.tick().await;
@@ -263,6 +268,7 @@ impl Connection<'_> {
             }
             ClientMsg::ResumeUpload { upload } => self.resume_upload(out, upload).await,
             ClientMsg::CancelUpload { upload } => self.cancel_upload(out, upload).await,
+            ClientMsg::Delete { target } => self.delete(out, target).await,
         }
     }
 
@@ -282,8 +288,8 @@ impl Connection<'_> {
                     if frame.gone {
                         return Err(End::Close(CloseCode::from(ROOM_GONE), "room gone"));
                     }
-                    if frame.kick.as_ref() == Some(&self.me.user) {
-                        return Err(End::Close(CloseCode::Normal, "you left the room"));
+                    if let Some(kick) = frame.kick.as_ref().filter(|k| k.hits(&self.me.user)) {
+                        return Err(End::Close(CloseCode::from(kick.code), kick.reason));
                     }
                     if self.wants(&frame) {
                         out.feed(frame.text).await?;
@@ -343,6 +349,24 @@ impl Connection<'_> {
                 tracing::error!(%error, "storing a message");
                 self.refuse(out, AppError::MessageNotStored, Some(id)).await
             }
+        }
+    }
+
+    /// Deletes a message or file, as `app::backend::delete_entry` does for
+    /// the form; a refusal is an `error` frame.
+    async fn delete(&mut self, out: &mut Outbox, target: Seq) -> Step {
+        let code = &self.room.code;
+        let owner = match self.chatdrop.store.is_owner(code, &self.me.user).await {
+            Ok(owner) => owner,
+            Err(error) => {
+                tracing::error!(%error, "checking an owner");
+                return self.refuse(out, AppError::RoomUnavailable, None).await;
+            }
+        };
+        let deleted = crate::owners::delete_entry(self.chatdrop, code, &self.me, owner, target);
+        match deleted.await {
+            Ok(()) => Ok(()),
+            Err(error) => self.refuse(out, error, None).await,
         }
     }
 

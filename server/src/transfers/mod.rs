@@ -308,10 +308,19 @@ impl Transfers {
     /// Stops every upload in flight in `room`, which is being deleted: their
     /// open files close and no more chunks are written.
     pub async fn drop_room(&self, room: &RoomCode) {
+        self.drop_where(|row| &row.room == room).await;
+    }
+
+    /// Stops upload `id` if it is in flight (its file is being deleted).
+    pub async fn drop_upload(&self, id: &UploadId) {
+        self.drop_where(|row| &row.file.id == id).await;
+    }
+
+    async fn drop_where(&self, doomed: impl Fn(&UploadRow) -> bool) {
         let active: Vec<Shared> = self.lock().values().cloned().collect();
         for upload in active {
             let mut state = upload.lock().await;
-            if &state.row.room == room {
+            if doomed(&state.row) {
                 state.writer = None;
                 let id = state.row.file.id.clone();
                 self.lock().remove(&id);

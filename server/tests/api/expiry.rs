@@ -29,7 +29,7 @@ async fn expire(app: &TestApp, member: &Member) {
 }
 
 /// Whether any file under `dir` contains `needle`.
-fn found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+pub fn found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
@@ -46,7 +46,7 @@ fn found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
 
 /// `found_in`, once nothing is found or 5 s have passed: the WAL is
 /// emptied just after the room answers 410 (a reader can hold it a moment).
-async fn eventually_found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+pub async fn eventually_found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
     for _ in 0..50 {
         if found_in(dir, needle).is_empty() {
             break;

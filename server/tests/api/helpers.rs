@@ -313,6 +313,12 @@ impl Member {
             .unwrap()
     }
 
+    /// Posts `text` with the message form used without JavaScript.
+    pub async fn post_message(&self, app: &TestApp, text: &str) -> Response {
+        let fields = [("code", self.code()), ("text", text), ("client_id", "")];
+        self.post(app, "/api/post_message", &fields).await
+    }
+
     /// `POST path` with these form fields and this member's cookie.
     pub async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
         http()

@@ -12,6 +12,7 @@ mod login;
 mod origin;
 mod owner;
 mod passwords;
+mod removal;
 mod rooms;
 mod uploads;
 mod ws;

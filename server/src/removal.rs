@@ -1,0 +1,187 @@
+//! Deleting one message or file: its event becomes a tombstone (same
+//! sequence number and author, no content), a `deleted` event tells every
+//! tab, and a file's record goes at once (its link answers 404) while its
+//! bytes go as soon as no other record uses the same content.
+//!
+//! Both steps happen under the room's writer lock, in one transaction: two
+//! owners deleting the same message at once get one deletion and one
+//! "already deleted", and the `deleted` event is numbered in order with
+//! everything else.
+
+use app::error::AppError;
+use app::protocol::{Event, EventKind, Member, RoomCode, Seq, ServerMsg, UploadId};
+use sqlx::Row;
+
+use crate::backend::internal;
+use crate::rooms::{Broadcast, Room};
+use crate::store::{unix_millis, Store};
+
+/// What a deletion leaves to clean up on disk.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// A deleted file's upload, whose partial bytes (if any) go.
+    pub upload: Option<UploadId>,
+    /// Its content, if complete: its bytes go when no record uses it.
+    pub sha256: Option<String>,
+}
+
+/// The event at a place in the history, as far as deleting it matters.
+struct Target {
+    kind: String,
+    author: String,
+    upload: Option<String>,
+}
+
+impl Store {
+    async fn deletion_target(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        room: &RoomCode,
+        seq: Seq,
+    ) -> Result<Option<Target>, sqlx::Error> {
+        let row = sqlx::query("SELECT kind, user_id, text FROM events WHERE room = ? AND seq = ?")
+            .bind(room.as_str())
+            .bind(seq.0 as i64)
+            .fetch_optional(&mut *tx)
+            .await?;
+        row.map(|row| {
+            Ok(Target {
+                kind: row.try_get("kind")?,
+                author: row.try_get("user_id")?,
+                upload: row.try_get("text")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl Room {
+    /// `who` deletes the message or file at `target` (anyone's if `owner`,
+    /// else only their own). Returns the `deleted` event's sequence number
+    /// and what is left to remove from disk.
+    pub async fn delete_entry(
+        &self,
+        who: &Member,
+        owner: bool,
+        target: Seq,
+    ) -> Result<(Seq, Leftovers), AppError> {
+        let mut next = self.writer.lock().await;
+        let mut tx = self.store.pool().begin().await.map_err(internal)?;
+        let found = self
+            .store
+            .deletion_target(&mut tx, &self.code, target)
+            .await
+            .map_err(internal)?;
+        let Some(found) = found else {
+            return Err(AppError::NothingToDelete);
+        };
+        let file = match found.kind.as_str() {
+            "message" => false,
+            "file" => true,
+            "tombstone" => return Err(AppError::AlreadyDeleted),
+            _ => return Err(AppError::NothingToDelete),
+        };
+        if found.author != who.user.0 && !owner {
+            return Err(AppError::NotYours);
+        }
+        let mut leftovers = Leftovers::default();
+        if let Some(upload) = found.upload.filter(|_| file) {
+            let sha256: Option<(Option<String>,)> =
+                sqlx::query_as("DELETE FROM uploads WHERE id = ? RETURNING sha256")
+                    .bind(&upload)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+            leftovers.sha256 = sha256.and_then(|(sha,)| sha);
+            leftovers.upload = Some(UploadId(upload));
+        }
+        sqlx::query(
+            "UPDATE events SET kind = 'tombstone', text = NULL, target = ?
+             WHERE room = ? AND seq = ?",
+        )
+        .bind(i64::from(file))
+        .bind(self.code.as_str())
+        .bind(target.0 as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let event = Event {
+            seq: *next,
+            at: unix_millis(),
+            who: who.clone(),
+            kind: EventKind::Deleted { target },
+        };
+        sqlx::query(
+            "INSERT INTO events (room, seq, at, kind, user_id, user_name, target)
+             VALUES (?, ?, ?, 'deleted', ?, ?, ?)",
+        )
+        .bind(self.code.as_str())
+        .bind(event.seq.0 as i64)
+        .bind(event.at)
+        .bind(&who.user.0)
+        .bind(who.name.as_str())
+        .bind(target.0 as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let seq = event.seq;
+        *next = Seq(seq.0 + 1);
+        // Sent while the lock is held: channel order is seq order.
+        let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+        tracing::info!(room = %self.code, target = target.0, file, "entry deleted");
+        Ok((seq, leftovers))
+    }
+
+    /// An owner (`by`) removes `who`: a `removed` event (which ends their
+    /// presence, as a `left` would), then their tabs close with
+    /// [`app::client::REMOVED`].
+    pub async fn remove_member(&self, by: &Member, who: &Member) -> Result<Seq, AppError> {
+        let seq = {
+            let mut next = self.writer.lock().await;
+            let event = Event {
+                seq: *next,
+                at: unix_millis(),
+                who: who.clone(),
+                kind: EventKind::Removed {
+                    by: by.name.clone(),
+                },
+            };
+            sqlx::query(
+                "INSERT INTO events (room, seq, at, kind, user_id, user_name, text)
+                 VALUES (?, ?, ?, 'removed', ?, ?, ?)",
+            )
+            .bind(self.code.as_str())
+            .bind(event.seq.0 as i64)
+            .bind(event.at)
+            .bind(&who.user.0)
+            .bind(who.name.as_str())
+            .bind(by.name.as_str())
+            .execute(self.store.pool())
+            .await
+            .map_err(internal)?;
+            let seq = event.seq;
+            *next = Seq(seq.0 + 1);
+            let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+            seq
+        };
+        // The `removed` event ends their presence, as a `left` would.
+        self.forget(&who.user);
+        self.kick(crate::rooms::Kick {
+            user: who.user.clone(),
+            others: false,
+            code: app::client::REMOVED,
+            reason: "removed from the room",
+        });
+        Ok(seq)
+    }
+
+    /// Closes the sockets `kick` names, with the members list as it is now.
+    pub fn kick(&self, kick: crate::rooms::Kick) {
+        let mut frame = Broadcast::new(&ServerMsg::Presence {
+            members: self.members(),
+        });
+        frame.kick = Some(kick);
+        let _ = self.tx.send(frame);
+    }
+}
