@@ -33,6 +33,79 @@ fn client_messages_have_a_fixed_shape() {
 }
 
 #[test]
+fn deletions_and_settings_have_a_fixed_shape() {
+    assert_eq!(
+        to_json(&ClientMsg::Delete { target: Seq(12) }),
+        json!({"type": "delete", "target": 12})
+    );
+    let who = json!({"user": "u1", "name": "Ada"});
+    for (kind, fields) in [
+        (
+            EventKind::Tombstone { file: false },
+            json!({"kind": "tombstone", "file": false}),
+        ),
+        (
+            EventKind::Deleted { target: Seq(12) },
+            json!({"kind": "deleted", "target": 12}),
+        ),
+        (
+            EventKind::Removed {
+                by: UserName::parse("Bo").unwrap(),
+            },
+            json!({"kind": "removed", "by": "Bo"}),
+        ),
+    ] {
+        let event = Event {
+            seq: Seq(13),
+            at: 5,
+            who: member(),
+            kind,
+        };
+        let mut expected = json!({"seq": 13, "at": 5, "who": who});
+        for (key, value) in fields.as_object().unwrap() {
+            expected[key] = value.clone();
+        }
+        assert_eq!(to_json(&event), expected);
+        let wire = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&wire).unwrap(), event);
+    }
+    let settings = ServerMsg::Settings {
+        expires_at: Some(1_700_000_000_000),
+        locked: true,
+        password: false,
+        owners: vec![UserId("u1".into())],
+    };
+    let json = json!({"type": "settings", "expires_at": 1_700_000_000_000_i64,
+        "locked": true, "password": false, "owners": ["u1"]});
+    assert_eq!(to_json(&settings), json);
+    let never =
+        r#"{"type":"settings","expires_at":null,"locked":false,"password":true,"owners":[]}"#;
+    assert!(matches!(
+        serde_json::from_str::<ServerMsg>(never).unwrap(),
+        ServerMsg::Settings {
+            expires_at: None,
+            password: true,
+            ..
+        }
+    ));
+    let closing = ServerMsg::Closing {
+        reason: ClosingReason::Expired,
+    };
+    assert_eq!(
+        to_json(&closing),
+        json!({"type": "closing", "reason": "expired"})
+    );
+    assert_eq!(
+        to_json(&ServerMsg::Closing {
+            reason: ClosingReason::Deleted
+        }),
+        json!({"type": "closing", "reason": "deleted"})
+    );
+    assert_eq!(to_json(&ErrorCode::NotAllowed), json!("not_allowed"));
+    assert_eq!(to_json(&ErrorCode::NotFound), json!("not_found"));
+}
+
+#[test]
 fn server_messages_have_a_fixed_shape() {
     let message = Event {
         seq: Seq(7),
@@ -336,6 +409,11 @@ fn arb_event() -> impl Strategy<Value = Event> {
         }),
         Just(EventKind::Joined),
         Just(EventKind::Left),
+        any::<bool>().prop_map(|file| EventKind::Tombstone { file }),
+        any::<u64>().prop_map(|target| EventKind::Deleted {
+            target: Seq(target)
+        }),
+        arb_member().prop_map(|m| EventKind::Removed { by: m.name }),
         (
             any::<String>(),
             any::<u64>(),
@@ -388,6 +466,22 @@ fn arb_server_msg() -> impl Strategy<Value = ServerMsg> {
             upload: UploadId(upload),
             offset
         }),
+        (
+            proptest::option::of(any::<i64>()),
+            any::<bool>(),
+            any::<bool>(),
+            prop::collection::vec("[0-9a-f]{32}", 0..3)
+        )
+            .prop_map(
+                |(expires_at, locked, password, owners)| ServerMsg::Settings {
+                    expires_at,
+                    locked,
+                    password,
+                    owners: owners.into_iter().map(UserId).collect(),
+                }
+            ),
+        prop_oneof![Just(ClosingReason::Expired), Just(ClosingReason::Deleted)]
+            .prop_map(|reason| ServerMsg::Closing { reason }),
     ]
 }
 
@@ -399,6 +493,9 @@ fn arb_client_msg() -> impl Strategy<Value = ClientMsg> {
             text
         }),
         Just(ClientMsg::Typing),
+        any::<u64>().prop_map(|target| ClientMsg::Delete {
+            target: Seq(target)
+        }),
         (
             "[ -~]{1,64}",
             any::<String>(),

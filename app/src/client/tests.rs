@@ -586,6 +586,33 @@ mod uploads {
     }
 
     #[test]
+    fn deleting_a_file_still_uploading_stops_the_upload() {
+        let mut room = live_room(0);
+        accepted(&mut room, 10 * CHUNK_BYTES, 0);
+        let shared = Event {
+            seq: Seq(1),
+            at: 0,
+            who: me(),
+            kind: EventKind::File {
+                file: SharedFile {
+                    id: id(),
+                    name: "big.bin".into(),
+                    size: 10 * CHUNK_BYTES,
+                    mime: String::new(),
+                    received: 0,
+                    status: FileStatus::Uploading,
+                    dimensions: None,
+                },
+            },
+        };
+        room.apply(event(shared), NOW);
+        let fx = room.apply(event(deletion(2, bob(), 1)), NOW);
+        assert_eq!(fx, [Effect::Discard(key())]);
+        assert!(room.uploads.is_empty());
+        assert_eq!(room.events[0].kind, EventKind::Tombstone { file: true });
+    }
+
+    #[test]
     fn a_refused_offer_keeps_the_entry_with_the_reason() {
         let mut room = live_room(0);
         room.apply(Input::Share(vec![file(1 << 40)]), NOW);
@@ -675,4 +702,84 @@ mod uploads {
         assert!(fx.is_empty(), "restored once");
         assert_eq!(room.uploads.len(), 1);
     }
+}
+
+fn deletion(seq: u64, who: Member, target: u64) -> Event {
+    Event {
+        seq: Seq(seq),
+        at: 0,
+        who,
+        kind: EventKind::Deleted {
+            target: Seq(target),
+        },
+    }
+}
+
+#[test]
+fn a_deleted_message_becomes_a_tombstone_in_its_place() {
+    let mut room = live_room(3);
+    room.apply(Input::AskDelete(Some(Seq(2))), NOW);
+    assert_eq!(room.confirm_delete, Some(Seq(2)));
+    room.apply(Input::AskDelete(None), NOW);
+    assert_eq!(room.confirm_delete, None, "cancelled");
+    room.apply(Input::AskDelete(Some(Seq(2))), NOW);
+    let fx = room.apply(Input::Delete(Seq(2)), NOW);
+    assert_eq!(sent(&fx), [ClientMsg::Delete { target: Seq(2) }]);
+    assert_eq!(room.confirm_delete, None);
+    assert!(
+        matches!(room.events[1].kind, EventKind::Message { .. }),
+        "shown until the server says it's deleted"
+    );
+
+    room.apply(event(deletion(4, bob(), 2)), NOW);
+    assert_eq!(seqs(&room), [1, 2, 3, 4], "the numbering goes on");
+    assert_eq!(room.events[1].kind, EventKind::Tombstone { file: false });
+    assert_eq!(room.events[1].who, bob(), "still by its author");
+    room.apply(event(message(5, bob(), "next", "b5")), NOW);
+    assert_eq!(seqs(&room), [1, 2, 3, 4, 5]);
+    room.apply(event(deletion(6, bob(), 2)), NOW);
+    assert_eq!(room.events[1].kind, EventKind::Tombstone { file: false });
+}
+
+#[test]
+fn deleting_while_offline_is_refused_with_a_reason() {
+    let mut room = live_room(2);
+    room.apply(Input::Closed(None), NOW);
+    let fx = room.apply(Input::Delete(Seq(1)), NOW);
+    assert!(sent(&fx).is_empty());
+    assert!(room.alert.as_deref().unwrap().contains("offline"));
+}
+
+#[test]
+fn settings_frames_update_the_countdown_and_the_owners() {
+    let mut room = live_room(1);
+    room.apply(
+        Input::Server(ServerMsg::Settings {
+            expires_at: Some(42),
+            locked: true,
+            password: true,
+            owners: vec![me().user],
+        }),
+        NOW,
+    );
+    assert_eq!(room.settings.expires_at, Some(42));
+    assert!(room.settings.locked && room.settings.password);
+    assert_eq!(room.settings.owners, [me().user]);
+}
+
+#[test]
+fn removal_and_a_new_password_reload_the_page_which_says_why() {
+    for code in [REMOVED, SIGNED_OUT, ROOM_GONE] {
+        let mut room = live_room(1);
+        let fx = room.apply(Input::Closed(Some(code)), NOW);
+        assert_eq!(fx, [Effect::Reload], "{code}");
+    }
+    let mut room = live_room(1);
+    room.apply(
+        Input::Server(ServerMsg::Closing {
+            reason: ClosingReason::Expired,
+        }),
+        NOW,
+    );
+    assert_eq!(room.alert.as_deref(), Some("This room has expired."));
 }
