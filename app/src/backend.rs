@@ -81,6 +81,9 @@ pub trait Backend: Send + Sync + 'static {
     /// The "Delete room after" choices this server offers.
     fn lifetimes(&self) -> crate::model::Lifetimes;
 
+    /// Everyone who was ever in `code`, except those removed.
+    async fn known_members(&self, code: &RoomCode) -> Result<Vec<Member>, AppError>;
+
     /// Who is online in `code`.
     fn members(&self, code: &RoomCode) -> Vec<Member>;
 

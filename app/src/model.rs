@@ -137,7 +137,8 @@ pub struct SettingsView {
     pub me: Member,
     /// The settings as they are.
     pub settings: RoomSettings,
-    /// Who is online (each can be removed or made an owner).
+    /// Everyone who has been in the room, except those removed (each can
+    /// be removed or made an owner).
     pub members: Vec<Member>,
     /// The "Delete room after" choices.
     pub lifetimes: Lifetimes,

@@ -344,7 +344,7 @@ async fn room_page(
                 let settings = backend.settings(&parsed).await?;
                 if asked.settings && settings.owners.contains(&me.user) {
                     return Ok(Page::Settings(SettingsView {
-                        members: backend.members(&parsed),
+                        members: backend.known_members(&parsed).await?,
                         lifetimes: backend.lifetimes(),
                         done: asked.done.filter(|d| d.len() <= 16),
                         rendered_at: crate::store::now_ms() as i64,

@@ -134,8 +134,8 @@ pub fn SettingsScreen(view: SettingsView) -> impl IntoView {
                     </form>
                 </div>
                 <div class="card">
-                    <h2>"Members online"</h2>
-                    <ul class="members">{members}</ul>
+                    <h2>"People in this room"</h2>
+                    <ul class="members" aria-label="People in this room">{members}</ul>
                     <p class="hint">"Someone removed can't come back with this browser session. To keep them out for good, lock the room or change its password too."</p>
                 </div>
                 <div class="card danger-zone">

@@ -184,6 +184,10 @@ impl Backend for Chatdrop {
         self.lifetimes.clone()
     }
 
+    async fn known_members(&self, code: &RoomCode) -> Result<Vec<Member>, AppError> {
+        self.store.known_members(code).await.map_err(internal)
+    }
+
     fn members(&self, code: &RoomCode) -> Vec<Member> {
         self.hub
             .live(code)

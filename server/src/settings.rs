@@ -2,7 +2,7 @@
 //! removed, its password's generation, its lifetime, its lock.
 
 use app::model::RoomSettings;
-use app::protocol::{RoomCode, UserId, UserName};
+use app::protocol::{Member, RoomCode, UserId, UserName};
 
 use crate::store::Store;
 
@@ -44,6 +44,30 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         Ok(row.and_then(|(name,)| UserName::parse(&name).ok()))
+    }
+
+    /// Everyone who was ever in room `code` (by their latest name there),
+    /// except those an owner removed: whom an owner may act on.
+    pub async fn known_members(&self, code: &RoomCode) -> Result<Vec<Member>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT user_id, user_name FROM events AS e
+             WHERE room = ?1 AND seq = (
+                 SELECT MAX(seq) FROM events WHERE room = e.room AND user_id = e.user_id)
+             AND user_id NOT IN (SELECT user_id FROM room_bans WHERE room = ?1)
+             ORDER BY user_name COLLATE NOCASE",
+        )
+        .bind(code.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(user, name)| {
+                Some(Member {
+                    user: UserId(user),
+                    name: UserName::parse(&name).ok()?,
+                })
+            })
+            .collect())
     }
 
     /// Removes `user` from room `code` for good: no longer an owner, and
