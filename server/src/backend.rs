@@ -55,6 +55,8 @@ pub struct Chatdrop {
     pub wrong_codes: Throttle,
     /// Budgets for creating rooms.
     pub new_rooms: Throttle,
+    /// Downloads in flight, cut when their file is deleted.
+    pub downloads: Arc<crate::revoke::Revocations>,
 }
 
 #[async_trait::async_trait]
@@ -233,9 +235,12 @@ impl Chatdrop {
     /// Deletes room `code` for good (see `deletion.rs`): its tabs close,
     /// its uploads stop, and its address answers `410 Gone`.
     pub async fn delete_room(&self, code: &RoomCode, why: Gone) -> Result<(), AppError> {
-        crate::deletion::delete_room(&self.store, &self.files, code, why)
+        let uploads = crate::deletion::delete_room(&self.store, &self.files, code, why)
             .await
             .map_err(internal)?;
+        for upload in uploads {
+            self.downloads.revoke(&upload);
+        }
         self.transfers.drop_room(code).await;
         let reason = match why {
             Gone::Expired => ClosingReason::Expired,

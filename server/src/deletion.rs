@@ -129,15 +129,16 @@ impl Store {
 }
 
 /// Deletes room `code` for good: its rows, its partial files, and stored
-/// objects no other record uses.
+/// objects no other record uses. Returns the ids of its uploads.
 pub async fn delete_room(
     store: &Store,
     files: &FileStore,
     code: &RoomCode,
     why: Gone,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<String>, sqlx::Error> {
     let uploads = store.delete_room_rows(code, why).await?;
     let mut paths = Vec::new();
+    let ids = uploads.iter().map(|(id, _)| id.clone()).collect();
     for (id, sha256) in uploads {
         paths.extend(files.partial_path(&id));
         if let Some(sha256) = sha256 {
@@ -156,5 +157,5 @@ pub async fn delete_room(
     .await;
     store.checkpoint().await?;
     tracing::info!(room = %code, reason = why.as_str(), "room deleted");
-    Ok(())
+    Ok(ids)
 }

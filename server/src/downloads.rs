@@ -47,6 +47,9 @@ pub async fn download(
     request: Request,
 ) -> Response {
     let chatdrop = &state.chatdrop;
+    // Watched from before the lookup: a deletion from now on cuts this
+    // download, however far it got.
+    let watch = chatdrop.downloads.watch(&id);
     let upload = match chatdrop.store.complete_upload(&id).await {
         Ok(Some(upload)) => upload,
         Ok(None) => return not_found(),
@@ -89,7 +92,7 @@ pub async fn download(
         .oneshot(request)
         .await
         {
-            Ok(response) => response.map(Body::new),
+            Ok(response) => response.map(|body| watch.guard(Body::new(body))),
             Err(_) => return not_found(),
         }
     };
@@ -103,11 +106,9 @@ pub async fn download(
             header::CONTENT_SECURITY_POLICY,
             "sandbox; default-src 'none'",
         ),
-        // Content-addressed: the bytes behind an id never change.
-        (
-            header::CACHE_CONTROL,
-            "private, max-age=31536000, immutable",
-        ),
+        // Revalidated each time (the ETag makes that a 304): a file deleted
+        // from the room must not live on in browsers' caches.
+        (header::CACHE_CONTROL, "private, no-cache"),
     ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);

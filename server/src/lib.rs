@@ -17,6 +17,7 @@ pub mod pages;
 pub mod passwords;
 pub mod pwa;
 pub mod removal;
+pub mod revoke;
 pub mod rooms;
 pub mod routes;
 pub mod sessions;
@@ -156,6 +157,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         tasks,
         hooks: config.hooks.clone(),
         lifetimes,
+        downloads: Arc::default(),
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     sweep_rooms(

@@ -132,6 +132,7 @@ pub async fn delete_entry(
     if let Some(upload) = upload {
         // An upload still running stops, and its partial file goes.
         chatdrop.transfers.drop_upload(&upload).await;
+        chatdrop.downloads.revoke(&upload.0);
         paths.extend(chatdrop.files.partial_path(&upload.0));
     }
     if let Some(sha256) = sha256 {

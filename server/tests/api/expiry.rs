@@ -172,3 +172,35 @@ async fn a_room_that_expired_while_the_server_was_down_is_deleted_at_start() {
     let found = eventually_found_in(&app.config.data_dir, b"written before the restart 4411").await;
     assert_eq!(found, Vec::<std::path::PathBuf>::new());
 }
+
+#[tokio::test]
+async fn a_room_expiring_mid_upload_and_mid_download_cuts_both() {
+    let app = fast_sweeping().await;
+    let alice = sign_in(&app, "Alice", None).await;
+    let big = bytes("big-download ", 48 << 20);
+    let href = app.share(alice.code(), "big.bin", "application/octet-stream", &big).await;
+    let mut a = Ws::join(&app, &alice, 0).await;
+    let half = bytes("mid-upload ", 200_000);
+    let (partial, _) = a.offer("f2", "half.bin", &half, None).await.unwrap();
+    a.chunk(&partial, 0, &half[..50_000]).await;
+
+    let mut download = reqwest::get(app.url(&href)).await.unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    let mut got = download.chunk().await.unwrap().unwrap().len();
+    expire(&app, &alice).await;
+    assert_eq!(a.closed().await, Some(4410), "the upload's socket closes");
+    let cut = loop {
+        match download.chunk().await {
+            Ok(Some(chunk)) => got += chunk.len(),
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(cut, "the download is cut, not finished ({got} of {} bytes)", big.len());
+    assert!(got < big.len());
+    assert_eq!(status_of(&app, &href).await, StatusCode::NOT_FOUND);
+    let found = eventually_found_in(&app.config.data_dir, b"mid-upload ").await;
+    assert!(found.is_empty(), "the partial upload is still in {found:?}");
+    let found = eventually_found_in(&app.config.data_dir, b"big-download ").await;
+    assert!(found.is_empty(), "the file is still in {found:?}");
+}
