@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod backend;
 pub mod bucket;
+pub mod chatdrop;
 pub mod config;
 pub mod deletion;
 pub mod downloads;

@@ -7,7 +7,7 @@ use app::backend::OwnerAction;
 use app::error::AppError;
 use app::protocol::{Member, RoomCode, Seq, ServerMsg, UserId};
 
-use crate::backend::{internal, Chatdrop};
+use crate::chatdrop::{internal, Chatdrop};
 use crate::deletion::Gone;
 use crate::removal::Leftovers;
 use crate::rooms::Kick;

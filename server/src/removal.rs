@@ -12,7 +12,7 @@ use app::error::AppError;
 use app::protocol::{Event, EventKind, Member, RoomCode, Seq, ServerMsg, UploadId};
 use sqlx::Row;
 
-use crate::backend::internal;
+use crate::chatdrop::internal;
 use crate::rooms::{Broadcast, Room};
 use crate::store::{unix_millis, Store};
 

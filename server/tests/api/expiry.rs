@@ -178,7 +178,9 @@ async fn a_room_expiring_mid_upload_and_mid_download_cuts_both() {
     let app = fast_sweeping().await;
     let alice = sign_in(&app, "Alice", None).await;
     let big = bytes("big-download ", 48 << 20);
-    let href = app.share(alice.code(), "big.bin", "application/octet-stream", &big).await;
+    let href = app
+        .share(alice.code(), "big.bin", "application/octet-stream", &big)
+        .await;
     let mut a = Ws::join(&app, &alice, 0).await;
     let half = bytes("mid-upload ", 200_000);
     let (partial, _) = a.offer("f2", "half.bin", &half, None).await.unwrap();
@@ -196,7 +198,11 @@ async fn a_room_expiring_mid_upload_and_mid_download_cuts_both() {
             Err(_) => break true,
         }
     };
-    assert!(cut, "the download is cut, not finished ({got} of {} bytes)", big.len());
+    assert!(
+        cut,
+        "the download is cut, not finished ({got} of {} bytes)",
+        big.len()
+    );
     assert!(got < big.len());
     assert_eq!(status_of(&app, &href).await, StatusCode::NOT_FOUND);
     let found = eventually_found_in(&app.config.data_dir, b"mid-upload ").await;
