@@ -369,7 +369,9 @@ pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
                             move || owner().then(|| view! {
                                 <form method="post" action=remove.clone() class="inline">
                                     <input type="hidden" name="user" value=user.clone() />
-                                    <button type="submit" class="small" title=format!("Remove {name} from the room")>"Remove"</button>
+                                    // The label is drawn by CSS: the list item's text stays the
+                                    // name alone, as it reads for everyone else.
+                                    <button type="submit" class="small remove" aria-label="Remove" title=format!("Remove {name} from the room")></button>
                                 </form>
                             })
                         })}
