@@ -35,6 +35,21 @@ try {
           await page.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true }).waitFor();
         }
         await shot('room');
+        const first = page.getByRole('log', { name: 'Messages' }).getByRole('listitem').filter({ hasText: 'Hello there!' });
+        await first.getByRole('button', { name: 'Delete', exact: true }).click();
+        await page.getByRole('button', { name: 'Delete message' }).waitFor();
+        await shot('room-delete-confirm');
+        await page.getByRole('button', { name: 'Delete message' }).click();
+        await page.getByText('Message deleted').waitFor();
+        await shot('room-deleted');
+        await page.getByRole('button', { name: 'Room settings' }).click();
+        await page.getByRole('heading', { name: 'Room settings' }).waitFor();
+        await shot('settings');
+        await page.getByRole('button', { name: 'Lock room' }).click();
+        await page.getByRole('status').getByText('Room locked').waitFor();
+        await shot('settings-done');
+        await page.getByRole('link', { name: 'Back to the room' }).click();
+        await page.getByRole('log', { name: 'Messages' }).waitFor();
         await context.close();
       }
     }
