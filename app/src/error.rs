@@ -79,21 +79,27 @@ pub enum AppError {
     #[error("Only the room's owner can do that.")]
     NotOwner,
     /// Deleting someone else's message or file, not being an owner.
+    #[serde(skip)]
     #[error("You can only delete your own messages and files.")]
     NotYours,
     /// Deleting a message or file that is already deleted.
+    #[serde(skip)]
     #[error("That was already deleted.")]
     AlreadyDeleted,
     /// Deleting where there is no message or file.
+    #[serde(skip)]
     #[error("There's no message or file there to delete.")]
     NothingToDelete,
     /// A settings form with an action no owner can take.
+    #[serde(skip)]
     #[error("That isn't something a room's settings can do.")]
     UnknownAction,
     /// An owner removing themselves.
+    #[serde(skip)]
     #[error("You can't remove yourself. To go, use Leave.")]
     RemoveYourself,
     /// An owner action about someone who was never in the room.
+    #[serde(skip)]
     #[error("That person isn't in this room.")]
     NotAMember,
     /// An owner removed the caller from the room.

@@ -21,6 +21,7 @@ pub mod page;
 pub mod protocol;
 pub mod room;
 pub mod routes;
+#[cfg(feature = "ssr")]
 pub mod settings;
 pub mod share;
 pub mod store;
@@ -61,7 +62,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // nonce under the Content-Security-Policy.
                 <script type="application/json" id=page::DATA_ID inner_html=page.embed()></script>
                 <script src="/pwa.js" defer></script>
-                <HydrationScripts options />
+                // The settings page is forms only: it needs no WASM.
+                {page.hydrates().then(|| view! { <HydrationScripts options /> })}
             </head>
             <body>
                 <App />
@@ -128,7 +130,14 @@ impl Page {
                 view! { <login::LoginCard prefill invited /> }.erase()
             }
             Page::Room(room) => view! { <room::RoomScreen room /> }.erase(),
+            #[cfg(feature = "ssr")]
             Page::Settings(view) => view! { <settings::SettingsScreen view /> }.erase(),
+            // Never hydrated (it has no WASM); reached in place, it loads.
+            #[cfg(not(feature = "ssr"))]
+            Page::Settings(view) => {
+                page::go_to(&format!("{}/settings", view.code.path()));
+                ().erase()
+            }
             Page::Share(prefill) => {
                 view! { <login::LoginCard prefill invited=None sharing=true /> }.erase()
             }

@@ -57,7 +57,7 @@ pub fn LoginCard(
     let pending = RwSignal::new(false);
     // Shown once the room is known to need a password.
     let needs_password = RwSignal::new(prefill.needs_password);
-    let lifetimes = prefill.lifetimes;
+    let options_html = prefill.options_html;
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -154,25 +154,9 @@ pub fn LoginCard(
                     }
                     .erase()
                 } else {
-                    view! {
-                        <details class="room-options">
-                            <summary>"Room options"</summary>
-                            <div class="field">
-                                <label for="room-password">"Room password (optional)"</label>
-                                <input id="room-password" name="password" type="password" autocomplete="new-password" aria-describedby="room-password-hint" />
-                                <p id="room-password-hint" class="hint">"People who join will need it. Leave it empty for a room anyone with the code can join."</p>
-                            </div>
-                            <div class="field">
-                                <label for="room-lifetime">"Delete room after"</label>
-                                <select id="room-lifetime" name="lifetime" aria-describedby="room-lifetime-hint">
-                                    {lifetimes.choices.iter().map(|&choice| view! {
-                                        <option value=choice.to_string() selected=choice == lifetimes.default>{lifetime_label(choice)}</option>
-                                    }).collect_view()}
-                                </select>
-                                <p id="room-lifetime-hint" class="hint">"Then its messages and files are deleted for good."</p>
-                            </div>
-                        </details>
-                    }
+                    // Static markup the server wrote (`options_html`): it
+                    // costs the WASM no code.
+                    view! { <details class="room-options" inner_html=options_html.clone()></details> }
                     .erase()
                 }}
                 // "Join room" comes first: pressing Enter in a field submits
@@ -191,8 +175,36 @@ pub fn LoginCard(
     }
 }
 
+/// The inside of the "Room options" disclosure (a new room's password and
+/// "Delete room after" with `lifetimes`), as HTML, written by the server
+/// into the page's data so the browser needs no code to build it.
+#[cfg(feature = "ssr")]
+pub fn options_html(lifetimes: &crate::model::Lifetimes) -> String {
+    let default = lifetimes.default;
+    let choices = lifetimes.choices.clone();
+    view! {
+        <summary>"Room options"</summary>
+        <div class="field">
+            <label for="room-password">"Room password (optional)"</label>
+            <input id="room-password" name="password" type="password" autocomplete="new-password" aria-describedby="room-password-hint" />
+            <p id="room-password-hint" class="hint">"People who join will need it. Leave it empty for a room anyone with the code can join."</p>
+        </div>
+        <div class="field">
+            <label for="room-lifetime">"Delete room after"</label>
+            <select id="room-lifetime" name="lifetime" aria-describedby="room-lifetime-hint">
+                {choices.into_iter().map(|choice| view! {
+                    <option value=choice.to_string() selected=choice == default>{lifetime_label(choice)}</option>
+                }).collect_view()}
+            </select>
+            <p id="room-lifetime-hint" class="hint">"Then its messages and files are deleted for good."</p>
+        </div>
+    }
+    .to_html()
+}
+
 /// A "Delete room after" choice as the menu says it: `1 hour`, `7 days`,
 /// `Never`.
+#[cfg(feature = "ssr")]
 pub(crate) fn lifetime_label(seconds: u64) -> String {
     match seconds {
         0 => "Never".to_owned(),

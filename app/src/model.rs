@@ -86,8 +86,12 @@ pub struct LoginPrefill {
     #[serde(default)]
     pub needs_password: bool,
     /// The "Delete room after" choices.
-    #[serde(default)]
+    #[serde(skip)]
     pub lifetimes: Lifetimes,
+    /// The "Room options" disclosure's markup, which the server writes
+    /// (see `login::options_html`).
+    #[serde(default)]
+    pub options_html: String,
 }
 
 /// Everything the room page shows a member when it loads.

@@ -26,7 +26,9 @@ pub enum Page {
     Invite(LoginPrefill),
     /// `/room/{code}` for a member: the room.
     Room(RoomView),
-    /// `/room/{code}/settings` for an owner: the room's settings.
+    /// `/room/{code}/settings` for an owner: the room's settings. Served
+    /// without the WASM, so the browser build never reads one.
+    #[cfg_attr(not(feature = "ssr"), serde(skip_deserializing))]
     Settings(SettingsView),
     /// `/share`: what another app shared, and the login form to pick the
     /// room it goes to (the caller's room filled in).
@@ -50,6 +52,12 @@ impl Page {
             Page::Gone(_) => "Room gone · Chatdrop".to_owned(),
             Page::NotFound => "Not found · Chatdrop".to_owned(),
         }
+    }
+
+    /// Whether the page loads the WASM app: all but the settings page,
+    /// which is plain forms.
+    pub fn hydrates(&self) -> bool {
+        !matches!(self, Page::Settings(_))
     }
 
     /// The page as JSON that is safe inside a `<script>` element: `<`, `>`
@@ -198,6 +206,7 @@ pub async fn decide(
     let (mut page, status) = decide_page(backend, caller, origin, path_and_query).await;
     if let Page::Home(prefill) | Page::Invite(prefill) | Page::Share(prefill) = &mut page {
         prefill.lifetimes = backend.lifetimes();
+        prefill.options_html = crate::login::options_html(&prefill.lifetimes);
     }
     (page, status)
 }
