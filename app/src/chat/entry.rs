@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::client::{Input, Upload};
+use crate::client::Upload;
 use crate::erase::Erase;
 use crate::protocol::{Event, EventKind, FileStatus, Seq, SharedFile, UserId};
 use crate::store::{now_ms, RoomStore};
@@ -33,7 +33,7 @@ pub fn Entry(event: Event, me: UserId, store: RoomStore) -> impl IntoView {
             <li class="msg" class:mine=mine id=id>
                 {meta(name)}
                 <p class="text">{text}</p>
-                <DeleteEntry seq mine what="message" store />
+                {delete_form(seq, mine, store)}
             </li>
         }
         .erase(),
@@ -41,7 +41,7 @@ pub fn Entry(event: Event, me: UserId, store: RoomStore) -> impl IntoView {
             <li class="msg file" class:mine=mine id=id>
                 {meta(name)}
                 <FileCard file store />
-                <DeleteEntry seq mine what="file" store />
+                {delete_form(seq, mine, store)}
             </li>
         }
         .erase(),
@@ -62,56 +62,23 @@ pub fn Entry(event: Event, me: UserId, store: RoomStore) -> impl IntoView {
     }
 }
 
-/// An entry's "Delete", for its author and the room's owners: a plain form
-/// that asks to confirm first (in place with JavaScript; without, the room
-/// comes back with the question, `?delete=`), then deletes for everyone.
-#[component]
-fn DeleteEntry(seq: Seq, mine: bool, what: &'static str, store: RoomStore) -> impl IntoView {
-    let may = move || mine || store.state.with(|r| r.settings.owners.contains(&r.me.user));
-    let action = store
-        .state
-        .with_untracked(|r| format!("{}/entries/delete", r.code.path()));
-    let cancel_href = store
-        .state
-        .with_untracked(|r| format!("{}#e{}", r.code.path(), seq.0));
-    let asking = move || store.state.with(|r| r.confirm_delete == Some(seq));
-    let ask = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        store.dispatch(Input::AskDelete(Some(seq)));
-    };
-    let confirm = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        store.dispatch(Input::Delete(seq));
-    };
-    let cancel = move |ev: web_sys::MouseEvent| {
-        ev.prevent_default();
-        store.dispatch(Input::AskDelete(None));
-    };
-    move || {
-        may().then(|| {
-            let (action, cancel_href) = (action.clone(), cancel_href.clone());
-            if asking() {
-                view! {
-                    <form method="post" action=action class="delete confirm" on:submit=confirm>
-                        <input type="hidden" name="seq" value=seq.0.to_string() />
-                        <input type="hidden" name="confirm" value="1" />
-                        <span>{format!("Delete this {what} for everyone?")}</span>
-                        <button type="submit" class="danger small">{format!("Delete {what}")}</button>
-                        <a href=cancel_href on:click=cancel>"Cancel"</a>
-                    </form>
-                }
-                .erase()
-            } else {
-                view! {
-                    <form method="post" action=action class="delete" on:submit=ask>
-                        <input type="hidden" name="seq" value=seq.0.to_string() />
-                        <button type="submit" class="small quiet" title=format!("Delete this {what}")>"Delete"</button>
-                    </form>
-                }
-                .erase()
-            }
-        })
-    }
+/// An entry's "Delete", for its author and the room's owners (as they
+/// are when the entry is shown): a plain form, no code per entry. Pressing
+/// it asks to confirm, in place with JavaScript (the log catches the submit,
+/// see `deleting.rs`), or by coming back with `?delete=` without.
+fn delete_form(seq: Seq, mine: bool, store: RoomStore) -> Option<impl IntoView> {
+    let (may, action) = store.state.with_untracked(|r| {
+        let owner = r.settings.owners.contains(&r.me.user);
+        (mine || owner, format!("{}/entries/delete", r.code.path()))
+    });
+    may.then(|| {
+        view! {
+            <form method="post" action=action class="delete">
+                <input type="hidden" name="seq" value=seq.0.to_string() />
+                <button type="submit" class="small quiet">"Delete"</button>
+            </form>
+        }
+    })
 }
 
 /// A shared file: its link (once complete) with size and type, live

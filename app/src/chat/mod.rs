@@ -5,6 +5,7 @@
 //! plain form, sends) without JavaScript. Once hydrated, the glue keeps the
 //! [`RoomStore`] current over the room's WebSocket, and this view follows.
 
+mod deleting;
 mod entry;
 
 use leptos::html;
@@ -249,7 +250,7 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
                 // The live region wraps the list: `log` is not a role an
                 // `<ol>` may take, and the entries stay list items.
                 <div role="log" aria-label="Messages">
-                <ol class="log">
+                <ol class="log" on:submit=deleting::on_log_submit(store)>
                     <For each=move || state.with(|r| r.events.clone()) key=|event| (event.seq, matches!(event.kind, EventKind::Tombstone { .. })) let(event)>
                         <Entry event me=me_id.clone() store />
                     </For>
@@ -281,6 +282,7 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
             </div>
             <p class="drop-hint" aria-hidden="true">"Drop files to share them with the room"</p>
             <p class="typing" aria-live="polite">{typing_line}</p>
+            <deleting::ConfirmDelete store />
             <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />

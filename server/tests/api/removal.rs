@@ -270,7 +270,7 @@ async fn the_owner_deletes_a_file_without_javascript_and_its_link_dies() {
     assert_eq!(asked, format!("{}?delete={}#e{}", alice.room, seq.0, seq.0));
     let page = Page::parse(&alice.page(&app, &asked).await);
     assert_eq!(
-        page.text(".delete.confirm span").as_deref(),
+        page.text(".delete-confirm span").as_deref(),
         Some("Delete this file for everyone?")
     );
     assert_eq!(
