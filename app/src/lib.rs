@@ -17,6 +17,8 @@ mod idb;
 pub mod login;
 pub mod model;
 mod notify;
+#[cfg(feature = "ssr")]
+pub mod options;
 pub mod page;
 pub mod protocol;
 pub mod room;

@@ -206,7 +206,7 @@ pub async fn decide(
     let (mut page, status) = decide_page(backend, caller, origin, path_and_query).await;
     if let Page::Home(prefill) | Page::Invite(prefill) | Page::Share(prefill) = &mut page {
         prefill.lifetimes = backend.lifetimes();
-        prefill.options_html = crate::login::options_html(&prefill.lifetimes);
+        prefill.options_html = crate::options::options_html(&prefill.lifetimes);
     }
     (page, status)
 }

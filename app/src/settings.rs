@@ -126,7 +126,7 @@ pub fn SettingsScreen(view: SettingsView) -> impl IntoView {
                         <label for="room-lifetime">"Delete room after"</label>
                         <select id="room-lifetime" name="lifetime" aria-describedby="lifetime-hint">
                             {lifetimes.choices.iter().map(|&choice| view! {
-                                <option value=choice.to_string() selected=choice == lifetimes.default>{crate::login::lifetime_label(choice)}</option>
+                                <option value=choice.to_string() selected=choice == lifetimes.default>{crate::options::lifetime_label(choice)}</option>
                             }).collect_view()}
                         </select>
                         <p id="lifetime-hint" class="hint">"Counted from now. Then its messages and files are deleted for good."</p>

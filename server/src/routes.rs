@@ -128,7 +128,7 @@ pub(crate) fn see_other(to: &str, cookie: Option<String>) -> Response {
 /// Renders the login page with `prefill`, under the error's status.
 async fn render_login(state: &AppState, page: Request, mut prefill: LoginPrefill) -> Response {
     prefill.lifetimes = state.chatdrop.lifetimes.clone();
-    prefill.options_html = app::login::options_html(&prefill.lifetimes);
+    prefill.options_html = app::options::options_html(&prefill.lifetimes);
     let status = prefill.error.as_ref().map_or(200, AppError::status);
     crate::pages::render(state, page, Page::Home(prefill), status).await
 }
