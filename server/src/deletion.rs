@@ -102,7 +102,7 @@ impl Store {
     /// Whether any upload record still uses stored content `sha256`: the
     /// reference count, read from the records themselves (indexed), so it
     /// can't drift from them.
-    pub(crate) async fn content_in_use(&self, sha256: &str) -> Result<bool, sqlx::Error> {
+    async fn content_in_use(&self, sha256: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM uploads WHERE sha256 = ? LIMIT 1")
             .bind(sha256)
             .fetch_optional(self.pool())
@@ -113,7 +113,7 @@ impl Store {
     /// Moves the WAL's pages into the database and empties it, so deleted
     /// rows survive in neither. A reader in the middle of a query can hold
     /// the checkpoint back: it is tried again for up to a few seconds.
-    pub(crate) async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+    async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         for _ in 0..50 {
             let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(self.pool())
@@ -137,8 +137,22 @@ pub async fn delete_room(
     why: Gone,
 ) -> Result<Vec<String>, sqlx::Error> {
     let uploads = store.delete_room_rows(code, why).await?;
-    let mut paths = Vec::new();
     let ids = uploads.iter().map(|(id, _)| id.clone()).collect();
+    remove_bytes(store, files, uploads).await?;
+    tracing::info!(room = %code, reason = why.as_str(), "room deleted");
+    Ok(ids)
+}
+
+/// Removes deleted uploads' bytes from disk (each upload id with its
+/// content hash, if complete): their partial files, and stored objects no
+/// other record uses; then empties the WAL, so the deleted rows survive in
+/// no file.
+pub async fn remove_bytes(
+    store: &Store,
+    files: &FileStore,
+    uploads: Vec<(String, Option<String>)>,
+) -> Result<(), sqlx::Error> {
+    let mut paths = Vec::new();
     for (id, sha256) in uploads {
         paths.extend(files.partial_path(&id));
         if let Some(sha256) = sha256 {
@@ -155,7 +169,5 @@ pub async fn delete_room(
         }
     })
     .await;
-    store.checkpoint().await?;
-    tracing::info!(room = %code, reason = why.as_str(), "room deleted");
-    Ok(ids)
+    store.checkpoint().await
 }

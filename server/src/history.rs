@@ -46,8 +46,10 @@ impl Store {
             EventKind::Left => ("left", None, None),
             // Offers are deduplicated by the uploads table, not here.
             EventKind::File { file } => ("file", Some(file.id.0.as_str()), None),
+            // An owner's name, who removed `who`.
+            EventKind::Removed { by } => ("removed", Some(by.as_str()), None),
             // Written by `removal.rs`, in the transaction that deletes.
-            EventKind::Tombstone { .. } | EventKind::Deleted { .. } | EventKind::Removed { .. } => {
+            EventKind::Tombstone { .. } | EventKind::Deleted { .. } => {
                 return Err(sqlx::Error::Protocol("deletions are not appended".into()))
             }
         };
@@ -141,15 +143,7 @@ impl Store {
         .bind(room.as_str())
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(user, name)| {
-                Some(Member {
-                    user: UserId(user),
-                    name: UserName::parse(&name).ok()?,
-                })
-            })
-            .collect())
+        Ok(members_from(rows))
     }
 
     /// Whether the history shows `user` as present in `room`.
@@ -214,4 +208,17 @@ fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
         },
         kind,
     })
+}
+
+/// `(user id, name)` rows as members; a name that no longer validates
+/// (stored before a rule changed) leaves its row out.
+pub fn members_from(rows: Vec<(String, String)>) -> Vec<Member> {
+    rows.into_iter()
+        .filter_map(|(user, name)| {
+            Some(Member {
+                user: UserId(user),
+                name: UserName::parse(&name).ok()?,
+            })
+        })
+        .collect()
 }

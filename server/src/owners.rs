@@ -128,29 +128,16 @@ pub async fn delete_entry(
     let room = chatdrop.hub.room(code).await.map_err(internal)?;
     let (_, leftovers) = room.delete_entry(who, owner, target).await?;
     let Leftovers { upload, sha256 } = leftovers;
-    let mut paths = Vec::new();
+    let mut uploads = Vec::new();
     if let Some(upload) = upload {
-        // An upload still running stops, and its partial file goes.
+        // An upload still running stops, and no download goes on.
         chatdrop.transfers.drop_upload(&upload).await;
         chatdrop.downloads.revoke(&upload.0);
-        paths.extend(chatdrop.files.partial_path(&upload.0));
+        uploads.push((upload.0, sha256));
     }
-    if let Some(sha256) = sha256 {
-        if !chatdrop
-            .store
-            .content_in_use(&sha256)
-            .await
-            .map_err(internal)?
-        {
-            paths.extend(chatdrop.files.object_path(&sha256));
-        }
-    }
-    let _ = tokio::task::spawn_blocking(move || {
-        for path in paths {
-            let _ = std::fs::remove_file(path);
-        }
-    })
-    .await;
-    chatdrop.store.checkpoint().await.map_err(internal)?;
+    // Also for a message: its text leaves the WAL.
+    crate::deletion::remove_bytes(&chatdrop.store, &chatdrop.files, uploads)
+        .await
+        .map_err(internal)?;
     Ok(())
 }

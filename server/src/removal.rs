@@ -137,34 +137,10 @@ impl Room {
     /// presence, as a `left` would), then their tabs close with
     /// [`app::client::REMOVED`].
     pub async fn remove_member(&self, by: &Member, who: &Member) -> Result<Seq, AppError> {
-        let seq = {
-            let mut next = self.writer.lock().await;
-            let event = Event {
-                seq: *next,
-                at: unix_millis(),
-                who: who.clone(),
-                kind: EventKind::Removed {
-                    by: by.name.clone(),
-                },
-            };
-            sqlx::query(
-                "INSERT INTO events (room, seq, at, kind, user_id, user_name, text)
-                 VALUES (?, ?, ?, 'removed', ?, ?, ?)",
-            )
-            .bind(self.code.as_str())
-            .bind(event.seq.0 as i64)
-            .bind(event.at)
-            .bind(&who.user.0)
-            .bind(who.name.as_str())
-            .bind(by.name.as_str())
-            .execute(self.store.pool())
-            .await
-            .map_err(internal)?;
-            let seq = event.seq;
-            *next = Seq(seq.0 + 1);
-            let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
-            seq
+        let kind = EventKind::Removed {
+            by: by.name.clone(),
         };
+        let seq = self.append(who, kind).await.map_err(internal)?;
         // The `removed` event ends their presence, as a `left` would.
         self.forget(&who.user);
         self.kick(crate::rooms::Kick {

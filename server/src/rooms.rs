@@ -405,7 +405,7 @@ impl Room {
         }));
     }
 
-    async fn append(&self, who: &Member, kind: EventKind) -> Result<Seq, sqlx::Error> {
+    pub(crate) async fn append(&self, who: &Member, kind: EventKind) -> Result<Seq, sqlx::Error> {
         let mut next = self.writer.lock().await;
         match self.store.append(&self.code, *next, who, kind).await? {
             Appended::New(event) => {

@@ -59,15 +59,7 @@ impl Store {
         .bind(code.as_str())
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(user, name)| {
-                Some(Member {
-                    user: UserId(user),
-                    name: UserName::parse(&name).ok()?,
-                })
-            })
-            .collect())
+        Ok(crate::history::members_from(rows))
     }
 
     /// Removes `user` from room `code` for good: no longer an owner, and
