@@ -94,7 +94,12 @@ pub trait Backend: Send + Sync + 'static {
         code: &RoomCode,
         id: ClientMsgId,
         text: String,
+        reply_to: Option<Seq>,
     ) -> Result<Seq, AppError>;
+
+    /// `who` edits or reacts to a message in `code` (the forms used
+    /// without JavaScript).
+    async fn change(&self, code: &RoomCode, who: &Member, change: Change) -> Result<(), AppError>;
 
     /// `who` leaves `code` now: announced at once, their tabs closed.
     async fn leave_room(&self, who: &Member, code: &RoomCode);
@@ -144,12 +149,36 @@ pub async fn post(
     code: &RoomCode,
     id: ClientMsgId,
     text: String,
+    reply_to: Option<Seq>,
 ) -> Result<Seq, AppError> {
     if !caller.same_origin {
         return Err(AppError::ForeignOrigin);
     }
     let who = member(backend, caller, code).await?;
-    backend.post_message(&who, code, id, text).await
+    backend.post_message(&who, code, id, text, reply_to).await
+}
+
+/// A change to a message, from the forms used without JavaScript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Replace the text of one's own message.
+    Edit { target: Seq, text: String },
+    /// Toggle one's reaction with `emoji`.
+    React { target: Seq, emoji: String },
+}
+
+/// Edits or reacts to a message as the caller, who must be in room `code`.
+pub async fn change(
+    backend: &dyn Backend,
+    caller: &Caller,
+    code: &RoomCode,
+    change: Change,
+) -> Result<(), AppError> {
+    if !caller.same_origin {
+        return Err(AppError::ForeignOrigin);
+    }
+    let who = member(backend, caller, code).await?;
+    backend.change(code, &who, change).await
 }
 
 /// What a room's owners can do.

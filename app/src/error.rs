@@ -90,6 +90,18 @@ pub enum AppError {
     #[serde(skip)]
     #[error("There's no message or file there to delete.")]
     NothingToDelete,
+    /// Editing someone else's message.
+    #[error("You can only edit your own messages.")]
+    NotYourMessage,
+    /// Editing, reacting to or answering a message that was deleted.
+    #[error("That message was deleted.")]
+    MessageDeleted,
+    /// Editing, reacting to or answering where there is no message.
+    #[error("There's no message there.")]
+    NoSuchMessage,
+    /// A reaction that isn't one of the offered emoji.
+    #[error("Pick a reaction from the list.")]
+    BadReaction,
     /// A settings form with an action no owner can take.
     #[serde(skip)]
     #[error("That isn't something a room's settings can do.")]
@@ -221,7 +233,9 @@ impl AppError {
             Self::Throttled(_) | Self::TooManyRooms(_) | Self::RateLimited => 429,
             Self::NotSignedIn | Self::RoomPasswordNeeded | Self::PasswordChanged => 401,
             Self::AlreadyDeleted | Self::NothingToDelete | Self::NotAMember => 404,
-            Self::NotYours | Self::Removed => 403,
+            Self::NoSuchMessage => 404,
+            Self::MessageDeleted => 410,
+            Self::NotYours | Self::NotYourMessage | Self::Removed => 403,
             Self::WrongRoomPassword => 403,
             Self::NotInRoom | Self::ForeignOrigin | Self::NotOwner | Self::RoomLocked => 403,
             Self::FileTooLarge { .. } => 413,
@@ -233,6 +247,21 @@ impl AppError {
             | Self::UploadFailed(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
             _ => 400,
+        }
+    }
+
+    /// The login form's field the error is about (`name`, `code`,
+    /// `password`), to mark it and move focus there.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::NameEmpty | Self::NameTooLong | Self::NameControlChars => Some("name"),
+            Self::CodeEmpty | Self::CodeMalformed | Self::UnknownRoom | Self::RoomLocked => {
+                Some("code")
+            }
+            Self::RoomPasswordNeeded | Self::WrongRoomPassword | Self::PasswordChanged => {
+                Some("password")
+            }
+            _ => None,
         }
     }
 
@@ -259,10 +288,17 @@ impl AppError {
             Self::ChunkRepeated { .. } | Self::ChunkSkips { .. } => ErrorCode::BadOffset,
             Self::DiskFull(_) => ErrorCode::DiskFull,
             Self::BadFrame | Self::ChunkHeader => ErrorCode::BadFrame,
-            Self::NotYours | Self::NotOwner | Self::Removed | Self::NotInRoom => {
-                ErrorCode::NotAllowed
-            }
-            Self::AlreadyDeleted | Self::NothingToDelete | Self::NotAMember => ErrorCode::NotFound,
+            Self::NotYours
+            | Self::NotYourMessage
+            | Self::NotOwner
+            | Self::Removed
+            | Self::NotInRoom => ErrorCode::NotAllowed,
+            Self::AlreadyDeleted
+            | Self::NothingToDelete
+            | Self::NotAMember
+            | Self::MessageDeleted
+            | Self::NoSuchMessage => ErrorCode::NotFound,
+            Self::BadReaction => ErrorCode::BadFrame,
             _ => ErrorCode::Unavailable,
         }
     }
@@ -297,14 +333,26 @@ impl AppError {
             Self::MessageEmpty => Some("message_empty"),
             Self::MessageTooLong => Some("message_too_long"),
             Self::NotInRoom => Some("not_in_room"),
+            Self::MessageDeleted => Some("message_deleted"),
+            Self::NoSuchMessage => Some("no_such_message"),
+            Self::NotYourMessage => Some("not_your_message"),
+            Self::BadReaction => Some("bad_reaction"),
             _ => None,
         }
     }
 
     /// The inverse of [`AppError::query_key`].
     pub fn from_query_key(key: &str) -> Option<Self> {
-        [Self::MessageEmpty, Self::MessageTooLong, Self::NotInRoom]
-            .into_iter()
+        [
+            Self::MessageEmpty,
+            Self::MessageTooLong,
+            Self::NotInRoom,
+            Self::MessageDeleted,
+            Self::NoSuchMessage,
+            Self::NotYourMessage,
+            Self::BadReaction,
+        ]
+        .into_iter()
             .find(|e| e.query_key() == Some(key))
     }
 }

@@ -22,6 +22,7 @@ pub mod options;
 pub mod page;
 pub mod protocol;
 pub mod room;
+pub mod rich;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod settings;
@@ -126,7 +127,10 @@ impl Page {
     /// The page's view.
     fn view(self) -> AnyView {
         match self {
-            Page::Home(prefill) => view! { <login::LoginCard prefill invited=None /> }.erase(),
+            Page::Home(prefill) => match prefill.left.clone() {
+                Some(code) => view! { <login::LeftCard code name=prefill.name /> }.erase(),
+                None => view! { <login::LoginCard prefill invited=None /> }.erase(),
+            },
             Page::Invite(prefill) => {
                 let invited = protocol::RoomCode::parse(&prefill.code).ok();
                 view! { <login::LoginCard prefill invited /> }.erase()

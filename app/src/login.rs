@@ -28,10 +28,11 @@ pub async fn login(
     use crate::protocol::LoginAction;
 
     let backend = backend()?;
+    let action = LoginAction::from_form(&action, &code);
     let form = LoginForm {
         name,
         code,
-        action: LoginAction::from_form(&action),
+        action,
         password,
         lifetime,
     };
@@ -58,6 +59,25 @@ pub fn LoginCard(
     // Shown once the room is known to need a password.
     let needs_password = RwSignal::new(prefill.needs_password);
     let options_html = prefill.options_html;
+    // The field an error is about is marked and described by it; focus
+    // goes there (`autofocus` does it for the page the server sends).
+    let invalid = move |field: &'static str| error.with(|e| e.as_ref().and_then(AppError::field) == Some(field));
+    let described = move |field: &'static str, hint: &'static str| {
+        if invalid(field) {
+            format!("login-error {hint}")
+        } else {
+            hint.to_owned()
+        }
+    };
+    Effect::new(move |_| {
+        let field = error.with(|e| e.as_ref().and_then(AppError::field));
+        if let Some(element) = field.and_then(|f| document().get_element_by_id(&format!("login-{f}"))) {
+            use wasm_bindgen::JsCast;
+            if let Ok(input) = element.dyn_into::<web_sys::HtmlElement>() {
+                let _ = input.focus();
+            }
+        }
+    });
 
     let on_submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
@@ -67,7 +87,7 @@ pub fn LoginCard(
         let action = ev
             .submitter()
             .and_then(|button| button.get_attribute("value"))
-            .unwrap_or_else(|| "join".to_owned());
+            .unwrap_or_default();
         let Some([name, code, password, lifetime]) = form_fields(&ev) else {
             return;
         };
@@ -111,7 +131,7 @@ pub fn LoginCard(
             <h1 id="login-title" class="brand" tabindex="-1">{title}</h1>
             {intro}
             <form method="post" action="/" on:submit=on_submit novalidate>
-                {move || error.get().map(|e| view! { <p role="alert" class="alert">{e.to_string()}</p> })}
+                {move || error.get().map(|e| view! { <p role="alert" class="alert" id="login-error">{e.to_string()}</p> })}
                 <div class="field">
                     <label for="login-name">"Your name"</label>
                     <input
@@ -121,7 +141,9 @@ pub fn LoginCard(
                         autocomplete="nickname"
                         autocapitalize="words"
                         spellcheck="false"
-                        aria-describedby="login-name-hint"
+                        aria-describedby=move || described("name", "login-name-hint")
+                        aria-invalid=move || invalid("name").then_some("true")
+                        autofocus=invalid("name")
                         value=prefill.name
                     />
                     <p id="login-name-hint" class="hint">{format!("Up to {NAME_MAX_CHARS} characters. Others in the room see it.")}</p>
@@ -135,11 +157,13 @@ pub fn LoginCard(
                         autocomplete="off"
                         autocapitalize="characters"
                         spellcheck="false"
-                        placeholder="K7Q-DM3-XPA"
-                        aria-describedby="login-code-hint"
+                        placeholder="Empty for a new room"
+                        aria-describedby=move || described("code", "login-code-hint")
+                        aria-invalid=move || invalid("code").then_some("true")
+                        autofocus=invalid("code")
                         value=prefill.code
                     />
-                    <p id="login-code-hint" class="hint">"To join a room, enter its code. To start a new one, leave it empty."</p>
+                    <p id="login-code-hint" class="hint">"To join a room, enter its code (like K7Q-DM3-XPA). To start a new one, leave it empty."</p>
                 </div>
                 // One password field at a time, both named `password`: the
                 // room's when it asked for one, else the new room's (which
@@ -148,7 +172,10 @@ pub fn LoginCard(
                     view! {
                         <div class="field">
                             <label for="login-password">"Room password"</label>
-                            <input id="login-password" name="password" type="password" autocomplete="current-password" aria-describedby="login-password-hint" />
+                            <input id="login-password" name="password" type="password" autocomplete="current-password"
+                                aria-describedby=move || described("password", "login-password-hint")
+                                aria-invalid=move || invalid("password").then_some("true")
+                                autofocus=invalid("password") />
                             <p id="login-password-hint" class="hint">"This room has a password: ask whoever invited you."</p>
                         </div>
                     }
@@ -162,11 +189,14 @@ pub fn LoginCard(
                 // "Join room" comes first: pressing Enter in a field submits
                 // with the first button, and someone who typed a code means
                 // to join.
+                // Enter presses the first button; with the code empty it
+                // creates, as the hint says (`LoginAction::from_form`), and
+                // the CSS shows whichever button Enter means as the primary.
                 <div class="actions">
-                    <button type="submit" name="action" value="join" class="primary" disabled=move || pending.get()>
+                    <button type="submit" name="action" value="join" class="join" disabled=move || pending.get()>
                         "Join room"
                     </button>
-                    <button type="submit" name="action" value="create" disabled=move || pending.get()>
+                    <button type="submit" name="action" value="create" class="create" disabled=move || pending.get()>
                         "Create room"
                     </button>
                 </div>
@@ -178,6 +208,29 @@ pub fn LoginCard(
 /// The name, code and password fields of the submitted form. Read from
 /// the form itself rather than mirrored into signals, so what is sent is
 /// what is shown.
+/// After "Leave": which room, and "Rejoin" with the same name and code
+/// (a plain form: it works without JavaScript too).
+#[component]
+pub fn LeftCard(code: RoomCode, name: String) -> impl IntoView {
+    view! {
+        <section class="card login left" aria-labelledby="login-title">
+            <h1 id="login-title" class="brand" tabindex="-1">"You left room " <span class="code">{code.to_string()}</span></h1>
+            <p class="lede">"The room goes on without you. You can come back while it lasts."</p>
+            <form method="post" action="/">
+                <input type="hidden" name="code" value=code.to_string() />
+                <div class="field">
+                    <label for="login-name">"Your name"</label>
+                    <input id="login-name" name="name" type="text" autocomplete="nickname" value=name />
+                </div>
+                <div class="actions">
+                    <button type="submit" name="action" value="join" class="primary">"Rejoin"</button>
+                    <a class="button" href="/">"Another room"</a>
+                </div>
+            </form>
+        </section>
+    }
+}
+
 fn form_fields(ev: &web_sys::SubmitEvent) -> Option<[String; 4]> {
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;

@@ -92,6 +92,10 @@ pub struct LoginPrefill {
     /// (see `login::options_html`).
     #[serde(default)]
     pub options_html: String,
+    /// The room the caller just left (`/?left=CODE`): the page says so
+    /// and offers "Rejoin".
+    #[serde(default)]
+    pub left: Option<RoomCode>,
 }
 
 /// Everything the room page shows a member when it loads.
@@ -118,6 +122,13 @@ pub struct RoomView {
     /// step the "Delete" form takes without JavaScript).
     #[serde(default)]
     pub confirm_delete: Option<crate::protocol::Seq>,
+    /// The entry the composer answers (`?reply=`, "Reply" without
+    /// JavaScript).
+    #[serde(default)]
+    pub reply_to: Option<crate::protocol::Seq>,
+    /// The message of the caller's the composer edits (`?edit=`).
+    #[serde(default)]
+    pub editing: Option<crate::protocol::Seq>,
     /// When the server rendered this (ms): the countdown starts from it, so
     /// the page hydrates with the text the server sent.
     pub rendered_at: i64,

@@ -227,8 +227,12 @@ async fn decide_page(
         .unwrap_or_default();
     let (code, settings) = match Route::of(uri.path()) {
         Some(Route::Home) => {
+            let left = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                .find(|(k, _)| k == "left")
+                .and_then(|(_, v)| RoomCode::parse(&v).ok());
             let prefill = LoginPrefill {
                 name,
+                left,
                 ..LoginPrefill::default()
             };
             return (Page::Home(prefill), 200);
@@ -271,6 +275,8 @@ async fn decide_page(
         before: query("before"),
         error: query("error"),
         delete: query("delete"),
+        reply: query("reply"),
+        edit: query("edit"),
         done: query("done"),
         settings,
     };
@@ -303,6 +309,10 @@ struct Asked {
     error: Option<String>,
     /// `delete`: the entry whose "Delete" awaits confirmation.
     delete: Option<String>,
+    /// `reply`: the entry "Reply" was pressed on.
+    reply: Option<String>,
+    /// `edit`: the message "Edit" was pressed on.
+    edit: Option<String>,
     /// `done`: the owner's action just taken (the settings page says so).
     done: Option<String>,
     /// The settings page, not the room.
@@ -373,6 +383,8 @@ async fn room_page(
                     zone: caller.zone,
                     settings,
                     confirm_delete: asked.delete.and_then(|d| d.parse().ok()).map(Seq),
+                    reply_to: asked.reply.and_then(|d| d.parse().ok()).map(Seq),
+                    editing: asked.edit.and_then(|d| d.parse().ok()).map(Seq),
                     rendered_at: crate::store::now_ms() as i64,
                     code: parsed,
                 }));
@@ -429,6 +441,8 @@ mod tests {
             zone: None,
             settings: Default::default(),
             confirm_delete: None,
+            reply_to: None,
+            editing: None,
             rendered_at: 0,
         })
     }

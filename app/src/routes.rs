@@ -18,6 +18,12 @@ pub const REMOVE: &str = "/room/{code}/remove";
 /// Deleting a message or file (`POST`; `seq=`, and `confirm=1` once
 /// confirmed).
 pub const DELETE_ENTRY: &str = "/room/{code}/entries/delete";
+/// `GET`: the QR code of a room's invite link, as SVG (members only).
+pub const QR: &str = "/room/{code}/qr.svg";
+/// The QR code's address for room `code`.
+pub fn qr_path(code: &crate::protocol::RoomCode) -> String {
+    QR.replace("{code}", code.as_str())
+}
 /// A redirect to the caller's room.
 pub const MY_ROOM: &str = "/room";
 /// Leaving the room (`POST`).

@@ -56,6 +56,38 @@ pub fn remaining(now_ms: i64, at_ms: i64) -> String {
     }
 }
 
+/// The reader's calendar day of `at_ms` (days since 1970-01-01 in their
+/// zone, UTC until it is known).
+pub fn day(at_ms: i64, zone: Option<i32>) -> i64 {
+    (at_ms.div_euclid(60_000) + i64::from(zone.unwrap_or(0))).div_euclid(24 * 60)
+}
+
+/// A day separator's words: `Today`, `Yesterday`, else `24 November 2026`.
+pub fn day_label(day: i64, today: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match today - day {
+        0 => "Today".to_owned(),
+        1 => "Yesterday".to_owned(),
+        _ => {
+            let (y, m, d) = civil_from_days(day);
+            format!("{d} {} {y}", MONTHS[m as usize - 1])
+        }
+    }
+}
+
 /// RFC 3339 in UTC, for `<time datetime>`.
 pub fn iso(at_ms: i64) -> String {
     let secs = at_ms.div_euclid(1000);
@@ -111,6 +143,18 @@ mod tests {
         assert_eq!(remaining(0, 60_000), "1 minute");
         assert_eq!(remaining(0, 59_999), "less than a minute");
         assert_eq!(remaining(10, 0), "less than a minute");
+    }
+
+    #[test]
+    fn days_are_the_readers_and_named_near_today() {
+        let at = 1_795_516_788_000; // 2026-11-24T10:39:48Z
+        let today = day(at, None);
+        assert_eq!(day(at, Some(-11 * 60)), today - 1);
+        assert_eq!(day(at, Some(14 * 60)), today + 1);
+        assert_eq!(day_label(today, today), "Today");
+        assert_eq!(day_label(today - 1, today), "Yesterday");
+        assert_eq!(day_label(today - 2, today), "22 November 2026");
+        assert_eq!(day_label(today, today + 40), "24 November 2026");
     }
 
     #[test]

@@ -41,9 +41,58 @@ pub fn percent(done: u64, total: u64) -> u8 {
     ((u128::from(done.min(total)) * 100 / u128::from(total)) as u8).min(100)
 }
 
+/// What kind of file it is, for its icon: `image`, `video`, `audio`,
+/// `pdf`, `archive`, `text`, `code`, or `file`.
+pub fn file_kind(mime: &str, name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let top = mime.split('/').next().unwrap_or("");
+    match (top, ext.as_str()) {
+        ("image", _) => "image",
+        ("video", _) => "video",
+        ("audio", _) => "audio",
+        (_, "pdf") => "pdf",
+        (_, "zip" | "gz" | "tgz" | "7z" | "rar" | "tar" | "xz" | "bz2" | "zst") => "archive",
+        (_, "rs" | "js" | "ts" | "py" | "c" | "h" | "cpp" | "go" | "java" | "json" | "html" | "css" | "sh" | "toml" | "yaml" | "yml") => "code",
+        ("text", _) | (_, "txt" | "md" | "csv" | "log") => "text",
+        _ => "file",
+    }
+}
+
+/// The box an image preview takes: its pixel size scaled down (never up)
+/// to fit `max_w` × `max_h`, keeping its shape.
+pub fn fit((w, h): (u32, u32), max_w: u32, max_h: u32) -> (u32, u32) {
+    if w == 0 || h == 0 {
+        return (max_w, max_h);
+    }
+    let scale = f64::min(1.0, f64::min(f64::from(max_w) / f64::from(w), f64::from(max_h) / f64::from(h)));
+    (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previews_fit_their_box_keeping_their_shape() {
+        assert_eq!(fit((4000, 3000), 320, 240), (320, 240));
+        assert_eq!(fit((1000, 4000), 320, 240), (60, 240));
+        assert_eq!(fit((100, 50), 320, 240), (100, 50));
+        assert_eq!(fit((0, 0), 320, 240), (320, 240));
+        assert_eq!(fit((10_000, 1), 320, 240), (320, 1));
+    }
+
+    #[test]
+    fn file_kinds_come_from_type_or_name() {
+        assert_eq!(file_kind("image/png", "a.png"), "image");
+        assert_eq!(file_kind("", "Report.PDF"), "pdf");
+        assert_eq!(file_kind("application/octet-stream", "x.tar.gz"), "archive");
+        assert_eq!(file_kind("text/plain", "notes"), "text");
+        assert_eq!(file_kind("", "main.rs"), "code");
+        assert_eq!(file_kind("", "blob"), "file");
+    }
 
     #[test]
     fn sizes_read_naturally() {

@@ -25,9 +25,18 @@ fn client_messages_have_a_fixed_shape() {
     assert_eq!(
         to_json(&ClientMsg::Send {
             id: ClientMsgId("c-1".into()),
-            text: "hi <b>".into()
+            text: "hi <b>".into(),
+            reply_to: None,
         }),
         json!({"type": "send", "id": "c-1", "text": "hi <b>"})
+    );
+    assert_eq!(
+        to_json(&ClientMsg::Send {
+            id: ClientMsgId("c-2".into()),
+            text: "same".into(),
+            reply_to: Some(Seq(7)),
+        }),
+        json!({"type": "send", "id": "c-2", "text": "same", "reply_to": 7})
     );
     assert_eq!(to_json(&ClientMsg::Typing), json!({"type": "typing"}));
 }
@@ -106,6 +115,80 @@ fn deletions_and_settings_have_a_fixed_shape() {
 }
 
 #[test]
+fn edits_and_reactions_have_a_fixed_shape() {
+    assert_eq!(
+        to_json(&ClientMsg::Edit {
+            target: Seq(7),
+            text: "fixed".into()
+        }),
+        json!({"type": "edit", "target": 7, "text": "fixed"})
+    );
+    assert_eq!(
+        to_json(&ClientMsg::React {
+            target: Seq(7),
+            emoji: "🎉".into(),
+            on: true
+        }),
+        json!({"type": "react", "target": 7, "emoji": "🎉", "on": true})
+    );
+    let edited = Event {
+        seq: Seq(9),
+        at: 5,
+        who: member(),
+        kind: EventKind::Edited {
+            target: Seq(7),
+            text: "fixed".into(),
+        },
+    };
+    assert_eq!(
+        to_json(&edited),
+        json!({"seq": 9, "at": 5, "who": {"user": "u1", "name": "Ada"},
+               "kind": "edited", "target": 7, "text": "fixed"})
+    );
+    let reacted = Event {
+        seq: Seq(10),
+        at: 6,
+        who: member(),
+        kind: EventKind::Reacted {
+            target: Seq(7),
+            emoji: "👍".into(),
+            on: false,
+        },
+    };
+    assert_eq!(
+        to_json(&reacted),
+        json!({"seq": 10, "at": 6, "who": {"user": "u1", "name": "Ada"},
+               "kind": "reacted", "target": 7, "emoji": "👍", "on": false})
+    );
+    // A message from history, as it stands now: a reply, edited, with
+    // reactions (who reacted, earliest first).
+    let reply = Event {
+        seq: Seq(8),
+        at: 4,
+        who: member(),
+        kind: EventKind::Message {
+            text: "yes".into(),
+            client_id: ClientMsgId("c-3".into()),
+            reply_to: Some(Seq(7)),
+            edited: true,
+            reactions: vec![Reaction {
+                emoji: "❤️".into(),
+                by: vec![member()],
+            }],
+        },
+    };
+    let json = json!({"seq": 8, "at": 4, "who": {"user": "u1", "name": "Ada"},
+        "kind": "message", "text": "yes", "client_id": "c-3", "reply_to": 7, "edited": true,
+        "reactions": [{"emoji": "❤️", "by": [{"user": "u1", "name": "Ada"}]}]});
+    assert_eq!(to_json(&reply), json);
+    // Read back as the server writes it (the kind's tag before its fields).
+    for event in [reply, edited, reacted] {
+        let wire = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&wire).unwrap(), event);
+    }
+}
+
+#[test]
 fn server_messages_have_a_fixed_shape() {
     let message = Event {
         seq: Seq(7),
@@ -114,6 +197,9 @@ fn server_messages_have_a_fixed_shape() {
         kind: EventKind::Message {
             text: "hello".into(),
             client_id: ClientMsgId("c-1".into()),
+            reply_to: None,
+            edited: false,
+            reactions: Vec::new(),
         },
     };
     assert_eq!(
@@ -403,9 +489,25 @@ fn arb_member() -> impl Strategy<Value = Member> {
 
 fn arb_event() -> impl Strategy<Value = Event> {
     let kind = prop_oneof![
-        (any::<String>(), "[ -~]{1,64}").prop_map(|(text, id)| EventKind::Message {
-            text,
-            client_id: ClientMsgId(id)
+        (any::<String>(), "[ -~]{1,64}", any::<Option<u64>>(), any::<bool>()).prop_map(
+            |(text, id, reply_to, edited)| EventKind::Message {
+                text,
+                client_id: ClientMsgId(id),
+                reply_to: reply_to.map(Seq),
+                edited,
+                reactions: Vec::new(),
+            }
+        ),
+        (any::<u64>(), any::<String>()).prop_map(|(target, text)| EventKind::Edited {
+            target: Seq(target),
+            text
+        }),
+        (any::<u64>(), "[👍❤😂]", any::<bool>()).prop_map(|(target, emoji, on)| {
+            EventKind::Reacted {
+                target: Seq(target),
+                emoji,
+                on,
+            }
         }),
         Just(EventKind::Joined),
         Just(EventKind::Left),
@@ -488,9 +590,21 @@ fn arb_server_msg() -> impl Strategy<Value = ServerMsg> {
 fn arb_client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
         any::<u64>().prop_map(|after| ClientMsg::Resume { after: Seq(after) }),
-        ("[ -~]{1,64}", any::<String>()).prop_map(|(id, text)| ClientMsg::Send {
-            id: ClientMsgId(id),
+        ("[ -~]{1,64}", any::<String>(), any::<Option<u64>>()).prop_map(|(id, text, reply_to)| {
+            ClientMsg::Send {
+                id: ClientMsgId(id),
+                text,
+                reply_to: reply_to.map(Seq),
+            }
+        }),
+        (any::<u64>(), any::<String>()).prop_map(|(target, text)| ClientMsg::Edit {
+            target: Seq(target),
             text
+        }),
+        (any::<u64>(), "[👍🎉]", any::<bool>()).prop_map(|(target, emoji, on)| ClientMsg::React {
+            target: Seq(target),
+            emoji,
+            on
         }),
         Just(ClientMsg::Typing),
         any::<u64>().prop_map(|target| ClientMsg::Delete {

@@ -3,7 +3,7 @@
 
 pub use crate::chatdrop::{internal, Chatdrop, HISTORY_PAGE};
 
-use app::backend::{Backend, Caller, OwnerAction};
+use app::backend::{Backend, Caller, Change, OwnerAction};
 use app::error::AppError;
 use app::model::{HistoryPage, LoginForm, RoomSettings, Session};
 use app::protocol::{ClientMsg, ClientMsgId, LoginAction, Member, RoomCode, Seq, UserId, UserName};
@@ -155,6 +155,7 @@ impl Backend for Chatdrop {
         code: &RoomCode,
         id: ClientMsgId,
         text: String,
+        reply_to: Option<Seq>,
     ) -> Result<Seq, AppError> {
         // Forms posted without JavaScript carry no id of their own.
         let id = if id.0.is_empty() {
@@ -163,8 +164,19 @@ impl Backend for Chatdrop {
             id
         };
         ClientMsg::validate_send(&id, &text)?;
+        if let Some(target) = reply_to {
+            self.store.check_reply(code, target).await?;
+        }
         let room = self.hub.room(code).await.map_err(internal)?;
-        room.post(who, id, text).await.map_err(internal)
+        room.post(who, id, text, reply_to).await.map_err(internal)
+    }
+
+    async fn change(&self, code: &RoomCode, who: &Member, change: Change) -> Result<(), AppError> {
+        let room = self.hub.room(code).await.map_err(internal)?;
+        match change {
+            Change::Edit { target, text } => room.edit(who, target, text).await.map(drop),
+            Change::React { target, emoji } => room.react(who, target, &emoji, None).await.map(drop),
+        }
     }
 
     async fn leave_room(&self, who: &Member, code: &RoomCode) {

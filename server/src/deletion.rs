@@ -80,7 +80,7 @@ impl Store {
             .bind(code.as_str())
             .execute(&mut *tx)
             .await?;
-        for table in ["uploads", "room_owners", "room_bans"] {
+        for table in ["uploads", "room_owners", "room_bans", "reactions"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE room = ?"))
                 .bind(code.as_str())
                 .execute(&mut *tx)

@@ -2,7 +2,9 @@
 //! sequence number. Callers serialize appends per room (see `rooms.rs`), so
 //! sequence numbers are handed out here without gaps or races.
 
-use app::protocol::{ClientMsgId, Event, EventKind, Member, RoomCode, Seq, UserId, UserName};
+use app::protocol::{
+    ClientMsgId, Event, EventKind, Member, Reaction, RoomCode, Seq, UserId, UserName,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -38,8 +40,15 @@ impl Store {
         who: &Member,
         kind: EventKind,
     ) -> Result<Appended, sqlx::Error> {
+        let mut target = None;
         let (kind_name, text, client_id) = match &kind {
-            EventKind::Message { text, client_id } => {
+            EventKind::Message {
+                text,
+                client_id,
+                reply_to,
+                ..
+            } => {
+                target = reply_to.map(|seq| seq.0 as i64);
                 ("message", Some(text.as_str()), Some(client_id.0.as_str()))
             }
             EventKind::Joined => ("joined", None, None),
@@ -48,15 +57,21 @@ impl Store {
             EventKind::File { file } => ("file", Some(file.id.0.as_str()), None),
             // An owner's name, who removed `who`.
             EventKind::Removed { by } => ("removed", Some(by.as_str()), None),
-            // Written by `removal.rs`, in the transaction that deletes.
-            EventKind::Tombstone { .. } | EventKind::Deleted { .. } => {
-                return Err(sqlx::Error::Protocol("deletions are not appended".into()))
+            // Written by `removal.rs` and `edits.rs`, in the transactions
+            // that change their targets.
+            EventKind::Tombstone { .. }
+            | EventKind::Deleted { .. }
+            | EventKind::Edited { .. }
+            | EventKind::Reacted { .. } => {
+                return Err(sqlx::Error::Protocol(
+                    "changes to other events are not appended".into(),
+                ))
             }
         };
         let at = unix_millis();
         let inserted = sqlx::query(
-            "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id, target)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (room, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
         .bind(room.as_str())
@@ -67,6 +82,7 @@ impl Store {
         .bind(who.name.as_str())
         .bind(text)
         .bind(client_id)
+        .bind(target)
         .execute(self.pool())
         .await?;
         if inserted.rows_affected() == 1 {
@@ -95,7 +111,7 @@ impl Store {
         after: Seq,
         limit: u32,
     ) -> Result<Vec<Event>, sqlx::Error> {
-        sqlx::query(&format!(
+        let mut events = sqlx::query(&format!(
             "{EVENT_SELECT} WHERE e.room = ? AND e.seq > ? ORDER BY e.seq LIMIT ?"
         ))
         .bind(room.as_str())
@@ -103,7 +119,9 @@ impl Store {
         .bind(limit)
         .try_map(event_from_row)
         .fetch_all(self.pool())
-        .await
+        .await?;
+        self.attach_reactions(room, &mut events).await?;
+        Ok(events)
     }
 
     /// Up to `limit` events before `before` (or the newest, if `None`),
@@ -125,7 +143,48 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         events.reverse();
+        self.attach_reactions(room, &mut events).await?;
         Ok(events)
+    }
+
+    /// Fills in the reactions the messages among `events` (in sequence
+    /// order) have now.
+    async fn attach_reactions(
+        &self,
+        room: &RoomCode,
+        events: &mut [Event],
+    ) -> Result<(), sqlx::Error> {
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT target, emoji, user_id, user_name FROM reactions
+             WHERE room = ? AND target BETWEEN ? AND ? ORDER BY target, at",
+        )
+        .bind(room.as_str())
+        .bind(first.seq.0 as i64)
+        .bind(last.seq.0 as i64)
+        .fetch_all(self.pool())
+        .await?;
+        for (target, emoji, user, name) in rows {
+            let Ok(at) = events.binary_search_by_key(&Seq(target as u64), |e| e.seq) else {
+                continue;
+            };
+            let EventKind::Message { reactions, .. } = &mut events[at].kind else {
+                continue;
+            };
+            let Some(member) = members_from(vec![(user, name)]).pop() else {
+                continue;
+            };
+            match reactions.iter_mut().find(|r| r.emoji == emoji) {
+                Some(reaction) => reaction.by.push(member),
+                None => reactions.push(Reaction {
+                    emoji,
+                    by: vec![member],
+                }),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -162,7 +221,7 @@ impl Store {
 
 /// Events with, for files, their upload's current state.
 const EVENT_SELECT: &str =
-    "SELECT e.seq, e.at, e.kind, e.user_id, e.user_name, e.text, e.client_id, e.target,
+    "SELECT e.seq, e.at, e.kind, e.user_id, e.user_name, e.text, e.client_id, e.target, e.edited,
         u.id, u.room, u.uploader, u.name, u.mime, u.size, u.received, u.status, u.sha256,
         u.width, u.height
     FROM events AS e LEFT JOIN uploads AS u ON e.kind = 'file' AND u.id = e.text";
@@ -170,15 +229,37 @@ const EVENT_SELECT: &str =
 fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
     let decode = |e: app::error::AppError| sqlx::Error::Decode(e.to_string().into());
     let kind: String = row.try_get("kind")?;
+    let text = || -> Result<String, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<String>, _>("text")?
+            .unwrap_or_default())
+    };
+    let target = || -> Result<Seq, sqlx::Error> {
+        Ok(Seq(
+            row.try_get::<Option<i64>, _>("target")?.unwrap_or(0) as u64
+        ))
+    };
     let kind = match kind.as_str() {
         "message" => EventKind::Message {
-            text: row
-                .try_get::<Option<String>, _>("text")?
-                .unwrap_or_default(),
+            text: text()?,
             client_id: ClientMsgId(
                 row.try_get::<Option<String>, _>("client_id")?
                     .unwrap_or_default(),
             ),
+            reply_to: row
+                .try_get::<Option<i64>, _>("target")?
+                .map(|seq| Seq(seq as u64)),
+            edited: row.try_get::<i64, _>("edited")? != 0,
+            reactions: Vec::new(),
+        },
+        "edited" => EventKind::Edited {
+            target: target()?,
+            text: text()?,
+        },
+        "reacted" | "unreacted" => EventKind::Reacted {
+            target: target()?,
+            emoji: text()?,
+            on: kind == "reacted",
         },
         "joined" => EventKind::Joined,
         "file" => EventKind::File {
@@ -187,9 +268,7 @@ fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
         "tombstone" => EventKind::Tombstone {
             file: row.try_get::<Option<i64>, _>("target")? == Some(1),
         },
-        "deleted" => EventKind::Deleted {
-            target: Seq(row.try_get::<Option<i64>, _>("target")?.unwrap_or(0) as u64),
-        },
+        "deleted" => EventKind::Deleted { target: target()? },
         "removed" => EventKind::Removed {
             by: UserName::parse(
                 &row.try_get::<Option<String>, _>("text")?

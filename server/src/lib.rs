@@ -8,6 +8,7 @@ pub mod chatdrop;
 pub mod config;
 pub mod deletion;
 pub mod downloads;
+pub mod edits;
 pub mod files;
 pub mod history;
 pub mod identify;
@@ -17,6 +18,7 @@ pub mod owners;
 pub mod pages;
 pub mod passwords;
 pub mod pwa;
+pub mod qr;
 pub mod removal;
 pub mod revoke;
 pub mod rooms;
@@ -196,6 +198,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         )
         .route(paths::REMOVE, post(owner_routes::post_remove))
         .route(paths::DELETE_ENTRY, post(owner_routes::post_delete_entry))
+        .route(paths::QR, get(qr::show))
         .route(paths::LEAVE, post(routes::post_leave))
         .route(paths::DOWNLOAD, get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))

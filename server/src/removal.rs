@@ -9,12 +9,12 @@
 //! everything else.
 
 use app::error::AppError;
-use app::protocol::{Event, EventKind, Member, RoomCode, Seq, ServerMsg, UploadId};
+use app::protocol::{EventKind, Member, RoomCode, Seq, ServerMsg, UploadId};
 use sqlx::Row;
 
 use crate::chatdrop::internal;
 use crate::rooms::{Broadcast, Room};
-use crate::store::{unix_millis, Store};
+use crate::store::Store;
 
 /// What a deletion leaves to clean up on disk.
 #[derive(Debug, Default)]
@@ -105,12 +105,8 @@ impl Room {
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-        let event = Event {
-            seq: *next,
-            at: unix_millis(),
-            who: who.clone(),
-            kind: EventKind::Deleted { target },
-        };
+        crate::edits::forget_changes(&mut tx, &self.code, target).await?;
+        let event = self.change(&next, who, EventKind::Deleted { target });
         sqlx::query(
             "INSERT INTO events (room, seq, at, kind, user_id, user_name, target)
              VALUES (?, ?, ?, 'deleted', ?, ?, ?)",
@@ -125,10 +121,7 @@ impl Room {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        let seq = event.seq;
-        *next = Seq(seq.0 + 1);
-        // Sent while the lock is held: channel order is seq order.
-        let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+        let seq = self.publish(&mut next, event);
         tracing::info!(room = %self.code, target = target.0, file, "entry deleted");
         Ok((seq, leftovers))
     }

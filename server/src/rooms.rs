@@ -241,12 +241,16 @@ impl Room {
         who: &Member,
         id: ClientMsgId,
         text: String,
+        reply_to: Option<Seq>,
     ) -> Result<Seq, sqlx::Error> {
         self.append(
             who,
             EventKind::Message {
                 text,
                 client_id: id,
+                reply_to,
+                edited: false,
+                reactions: Vec::new(),
             },
         )
         .await
@@ -471,7 +475,7 @@ mod tests {
             .unwrap();
         let room = hub.room(&code).await.unwrap();
         let presence = room.connect(&alice()).await.unwrap();
-        room.post(&alice(), ClientMsgId("m1".into()), "hi".into())
+        room.post(&alice(), ClientMsgId("m1".into()), "hi".into(), None)
             .await
             .unwrap();
         assert_eq!(hub.evict_idle(), 0, "a connected room stays");

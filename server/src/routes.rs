@@ -51,7 +51,7 @@ pub async fn post_login(
     let form = LoginForm {
         name: fields.name.clone(),
         code: fields.code.clone(),
-        action: LoginAction::from_form(&fields.action),
+        action: LoginAction::from_form(&fields.action, &fields.code),
         password: fields.password,
         lifetime: fields.lifetime,
     };
@@ -93,8 +93,12 @@ pub async fn post_leave(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
+    let room = caller.session.as_ref().and_then(|s| s.room.clone());
     match leave(&*state.chatdrop, &caller).await {
-        Ok(session) => see_other("/", session.map(|s| state.chatdrop.sessions.cookie(&s))),
+        Ok(session) => {
+            let to = room.map_or_else(|| "/".to_owned(), |code| format!("/?left={code}"));
+            see_other(&to, session.map(|s| state.chatdrop.sessions.cookie(&s)))
+        }
         Err(error) => refusal(error),
     }
 }

@@ -6,59 +6,192 @@ use wasm_bindgen::JsCast;
 
 use crate::client::Upload;
 use crate::erase::Erase;
-use crate::protocol::{Event, EventKind, FileStatus, Seq, SharedFile, UserId};
+use crate::protocol::{Event, EventKind, FileStatus, Reaction, Seq, SharedFile, UserId, REACTIONS};
+use crate::rich::Span;
 use crate::store::{now_ms, RoomStore};
 use crate::time::{iso, label, long};
 use crate::units;
 
-/// One entry in the log.
+/// The largest box an image preview takes, in CSS pixels.
+const PREVIEW_MAX: (u32, u32) = (320, 240);
+
+/// One message or file in the log; `grouped` under the one before it (same
+/// sender, minutes apart), so without its name.
 #[component]
-pub fn Entry(event: Event, me: UserId, store: RoomStore) -> impl IntoView {
+pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl IntoView {
     let name = event.who.name.to_string();
     let at = event.at;
     let zone = store.zone;
     let mine = event.who.user == me;
-    let meta = move |name: String| {
-        view! {
-            <div class="meta">
-                <span class="sender">{name}</span>
-                <time datetime=iso(at) title=move || long(at, zone.get())>{move || label(at, zone.get())}</time>
-            </div>
-        }
+    let meta = view! {
+        <div class="meta">
+            <span class="sender">{name}</span>
+            <time datetime=iso(at) title=move || long(at, zone.get())>{move || label(at, zone.get())}</time>
+        </div>
     };
     let seq = event.seq;
     let id = format!("e{}", seq.0);
     match event.kind {
-        EventKind::Message { text, .. } => view! {
-            <li class="msg" class:mine=mine id=id>
-                {meta(name)}
-                <p class="text">{text}</p>
-                {delete_form(seq, mine, store)}
+        EventKind::Message {
+            text,
+            reply_to,
+            edited,
+            reactions,
+            ..
+        } => view! {
+            <li class="msg" class:mine=mine class:grouped=grouped id=id>
+                {meta}
+                {reply_to.map(|target| quote(target, store))}
+                <div class="text">{rich(&text)}{edited.then(|| view! { <span class="edited">" (edited)"</span> })}</div>
+                {reactions_bar(seq, &reactions, &me, store)}
+                <div class="actions">
+                    {answer_form(seq, "reply", "Reply", store)}
+                    {react_picker(seq, store)}
+                    {mine.then(|| answer_form(seq, "edit", "Edit", store))}
+                    {delete_form(seq, mine, store)}
+                </div>
             </li>
         }
         .erase(),
         EventKind::File { file } => view! {
-            <li class="msg file" class:mine=mine id=id>
-                {meta(name)}
-                <FileCard file store />
-                {delete_form(seq, mine, store)}
+            <li class="msg file" class:mine=mine class:grouped=grouped id=id>
+                {meta}
+                <FileCard file seq store />
+                <div class="actions">
+                    {answer_form(seq, "reply", "Reply", store)}
+                    {delete_form(seq, mine, store)}
+                </div>
             </li>
         }
         .erase(),
         EventKind::Tombstone { file } => view! {
-            <li class="msg tombstone" class:mine=mine id=id>
-                {meta(name)}
+            <li class="msg tombstone" class:mine=mine class:grouped=grouped id=id>
+                {meta}
                 <p class="text deleted">{if file { "File deleted" } else { "Message deleted" }}</p>
             </li>
         }
         .erase(),
-        EventKind::Joined => view! { <li class="notice">{format!("{name} joined")}</li> }.erase(),
-        EventKind::Left => view! { <li class="notice">{format!("{name} left")}</li> }.erase(),
-        EventKind::Removed { by } => {
-            view! { <li class="notice">{format!("{name} was removed by {by}")}</li> }.erase()
+        // Notices and changes have rows of their own, or none.
+        _ => ().erase(),
+    }
+}
+
+/// A message's text, with its links, code and emphasis.
+fn rich(text: &str) -> Vec<leptos::prelude::AnyView> {
+    crate::rich::spans(text)
+        .into_iter()
+        .map(|span| match span {
+            Span::Text(text) => text.erase(),
+            Span::Link { href, text } => view! {
+                <a href=href target="_blank" rel="noopener noreferrer nofollow">{text}</a>
+            }
+            .erase(),
+            Span::Code(text) => view! { <code>{text}</code> }.erase(),
+            Span::Block(text) => view! { <pre><code>{text}</code></pre> }.erase(),
+            Span::Bold(text) => view! { <strong>{text}</strong> }.erase(),
+            Span::Italic(text) => view! { <em>{text}</em> }.erase(),
+        })
+        .collect()
+}
+
+/// The quote above a reply: who wrote what it answers and how it began;
+/// a link that scrolls to it (the CSS highlights the target).
+fn quote(target: Seq, store: RoomStore) -> impl IntoView {
+    let (who, said) = store.state.with_untracked(|r| {
+        let found = r.events.binary_search_by_key(&target, |e| e.seq).ok();
+        match found.map(|at| &r.events[at]) {
+            Some(event) => (event.who.name.to_string(), excerpt(&event.kind)),
+            None => (String::new(), "An earlier message".to_owned()),
         }
-        // Its target shows the deletion.
-        EventKind::Deleted { .. } => ().erase(),
+    });
+    view! {
+        <a class="quote" href=format!("#e{}", target.0)>
+            <span class="quote-who">{who}</span>
+            <span class="quote-text">{said}</span>
+        </a>
+    }
+}
+
+/// How a message or file is quoted: its first line, shortened.
+pub fn excerpt(kind: &EventKind) -> String {
+    const LONGEST: usize = 80;
+    let text = match kind {
+        EventKind::Message { text, .. } => text.lines().next().unwrap_or_default(),
+        EventKind::File { file } => file.name.as_str(),
+        _ => return "Message deleted".to_owned(),
+    };
+    if text.chars().count() > LONGEST {
+        let cut: String = text.chars().take(LONGEST - 1).collect();
+        format!("{cut}…")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A message's reactions: one button per emoji with its count, pressed if
+/// this user is among them, naming who in its title. Each toggles; a plain
+/// form, caught by the log's submit handler.
+fn reactions_bar(seq: Seq, reactions: &[Reaction], me: &UserId, store: RoomStore) -> Option<impl IntoView> {
+    if reactions.is_empty() {
+        return None;
+    }
+    let chips: Vec<_> = reactions
+        .iter()
+        .map(|r| {
+            let pressed = r.by.iter().any(|m| &m.user == me);
+            let names: Vec<&str> = r.by.iter().map(|m| m.name.as_str()).collect();
+            view! {
+                <button type="submit" name="emoji" value=r.emoji.clone() class="chip" class:mine=pressed
+                    aria-pressed=pressed.to_string() title=names.join(", ")>
+                    {r.emoji.clone()} " " <span class="count">{r.by.len().to_string()}</span>
+                </button>
+            }
+        })
+        .collect();
+    Some(view! {
+        <form method="post" action="/api/react" class="react reactions">
+            {react_fields(seq, store)}
+            {chips}
+        </form>
+    })
+}
+
+/// "React": opens the emoji to react with (a popover: no script needed).
+fn react_picker(seq: Seq, store: RoomStore) -> impl IntoView {
+    let id = format!("react-{}", seq.0);
+    let emoji: Vec<_> = REACTIONS
+        .iter()
+        .map(|e| view! { <button type="submit" name="emoji" value=*e>{*e}</button> })
+        .collect();
+    view! {
+        <button type="button" class="small quiet" popovertarget=id.clone()>"React"</button>
+        <div popover="auto" id=id class="picker">
+            <form method="post" action="/api/react" class="react">
+                {react_fields(seq, store)}
+                {emoji}
+            </form>
+        </div>
+    }
+}
+
+fn react_fields(seq: Seq, store: RoomStore) -> impl IntoView {
+    let code = store.state.with_untracked(|r| r.code.to_string());
+    view! {
+        <input type="hidden" name="code" value=code />
+        <input type="hidden" name="seq" value=seq.0.to_string() />
+    }
+}
+
+/// "Reply" or "Edit": a plain form that comes back to the room with the
+/// composer answering or editing (`?reply=SEQ`, `?edit=SEQ`); with
+/// JavaScript the log's submit handler does it in place.
+fn answer_form(seq: Seq, what: &'static str, label: &'static str, store: RoomStore) -> impl IntoView {
+    let room = store.state.with_untracked(|r| r.code.path());
+    view! {
+        <form method="get" action=room class=what>
+            <input type="hidden" name=what value=seq.0.to_string() />
+            <button type="submit" class="small quiet">{label}</button>
+        </form>
     }
 }
 
@@ -84,8 +217,9 @@ fn delete_form(seq: Seq, mine: bool, store: RoomStore) -> Option<impl IntoView> 
 /// A shared file: its link (once complete) with size and type, live
 /// progress while it uploads, and a preview for images.
 #[component]
-fn FileCard(file: SharedFile, store: RoomStore) -> impl IntoView {
+fn FileCard(file: SharedFile, seq: Seq, store: RoomStore) -> impl IntoView {
     let name = display_name(&file.name);
+    let kind = units::file_kind(&file.mime, &file.name);
     let href = file.id.href();
     let details = format!(
         "{} · {}",
@@ -130,22 +264,33 @@ fn FileCard(file: SharedFile, store: RoomStore) -> impl IntoView {
                     .erase()
             }
             FileStatus::Complete if previewable => {
-                let (width, height) = current.dimensions.unzip();
+                // The box is reserved from the stored size before the image
+                // loads, so the log doesn't jump (the CSS keeps the shape).
+                let (width, height) = units::fit(current.dimensions.unwrap_or(PREVIEW_MAX), PREVIEW_MAX.0, PREVIEW_MAX.1);
+                let viewer = format!("view-{}", seq.0);
                 view! {
-                    <a class="preview" href=href.clone() target="_blank" rel="noopener" tabindex="-1" aria-hidden="true">
+                    <button type="button" class="preview" commandfor=viewer.clone() command="show-modal" aria-label=format!("View {name}")>
                         <img src=href.clone() alt="" loading="lazy" width=width height=height />
-                    </a>
+                    </button>
+                    <dialog id=viewer.clone() class="viewer" aria-label=name.clone() closedby="any">
+                        <img src=href.clone() alt=name.clone() loading="lazy" />
+                        <p class="viewer-bar">
+                            <a href=href.clone() download="">"Download"</a>
+                            <button type="button" commandfor=viewer.clone() command="close" autofocus>"Close"</button>
+                        </p>
+                    </dialog>
                 }
                 .erase()
             }
             FileStatus::Complete => ().erase(),
-            FileStatus::Cancelled => view! { <p class="file-state">"Upload cancelled"</p> }.erase(),
+            // Cancelled uploads have no row (see `Room::rows`).
+            FileStatus::Cancelled => ().erase(),
             FileStatus::Failed => view! { <p class="file-state">"Upload failed"</p> }.erase(),
         }
     };
     view! {
         <div class="file-card">
-            <p class="file-line">{title} <span class="file-meta">{details}</span></p>
+            <p class="file-line"><span class="file-icon" data-kind=kind aria-hidden="true"></span>{title} <span class="file-meta">{details}</span></p>
             {body}
         </div>
     }

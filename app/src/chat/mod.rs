@@ -5,14 +5,14 @@
 //! plain form, sends) without JavaScript. Once hydrated, the glue keeps the
 //! [`RoomStore`] current over the room's WebSocket, and this view follows.
 
-mod deleting;
+mod actions;
 mod entry;
 
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::client::{Input, Status};
+use crate::client::{Input, Room, Row, Status};
 use crate::erase::Erase;
 use crate::error::AppError;
 use crate::model::HistoryPage;
@@ -22,32 +22,73 @@ use crate::units;
 
 use self::entry::{display_name, Entry};
 
-/// Posts a message from the form used without JavaScript, then sends the
-/// browser back to the room (with `?error=` if it was refused). With
-/// JavaScript, messages go over the WebSocket instead.
+/// Posts a message (or, with `edit`, the new text of one) from the form
+/// used without JavaScript, then sends the browser back to the room, at
+/// the message (or with `?error=` if it was refused). With JavaScript,
+/// messages go over the WebSocket instead.
 #[server(prefix = "/api", endpoint = "post_message")]
-pub async fn post_message(code: String, text: String, client_id: String) -> Result<(), AppError> {
-    use crate::backend::{backend, caller, fail, post};
-    use crate::protocol::{ClientMsgId, RoomCode};
+pub async fn post_message(
+    code: String,
+    text: String,
+    client_id: String,
+    reply_to: Option<u64>,
+    edit: Option<u64>,
+) -> Result<(), AppError> {
+    use crate::backend::{backend, caller, change, post, Change};
+    use crate::protocol::{ClientMsgId, RoomCode, Seq};
 
     let code = RoomCode::parse(&code)?;
-    let result = post(
-        &*backend()?,
-        &caller()?,
-        &code,
-        ClientMsgId(client_id),
-        text,
-    )
-    .await;
+    let (backend, caller) = (backend()?, caller()?);
+    let result = match edit {
+        Some(target) => {
+            let target = Seq(target);
+            let edit = Change::Edit { target, text };
+            change(&*backend, &caller, &code, edit).await.map(|()| target)
+        }
+        None => {
+            let id = ClientMsgId(client_id);
+            post(&*backend, &caller, &code, id, text, reply_to.map(Seq)).await
+        }
+    };
+    back_to_room(&code, result)
+}
+
+/// Adds or takes back a reaction from the form used without JavaScript,
+/// then sends the browser back to the message.
+#[server(prefix = "/api", endpoint = "react")]
+pub async fn react(code: String, seq: u64, emoji: String) -> Result<(), AppError> {
+    use crate::backend::{backend, caller, change, Change};
+    use crate::protocol::{RoomCode, Seq};
+
+    let code = RoomCode::parse(&code)?;
+    let target = Seq(seq);
+    let react = Change::React { target, emoji };
+    let result = change(&*backend()?, &caller()?, &code, react).await;
+    back_to_room(&code, result.map(|()| target))
+}
+
+/// Where a form used without JavaScript lands: the room at the entry it
+/// made or changed, or the room saying what was wrong with it; anything
+/// else (not a member, another site) is refused outright.
+#[cfg(feature = "ssr")]
+fn back_to_room(
+    code: &RoomCode,
+    result: Result<crate::protocol::Seq, AppError>,
+) -> Result<(), AppError> {
     let back = match result {
-        Ok(_) => code.path(),
-        // What is wrong with the message goes back to the room to be shown;
-        // anything else (not a member, another site) is refused outright.
-        Err(error @ (AppError::MessageEmpty | AppError::MessageTooLong)) => {
+        Ok(seq) => format!("{}#e{}", code.path(), seq.0),
+        Err(
+            error @ (AppError::MessageEmpty
+            | AppError::MessageTooLong
+            | AppError::MessageDeleted
+            | AppError::NoSuchMessage
+            | AppError::NotYourMessage
+            | AppError::BadReaction),
+        ) => {
             let key = error.query_key().unwrap_or_default();
             format!("{}?error={key}", code.path())
         }
-        Err(error) => return fail(error),
+        Err(error) => return crate::backend::fail(error),
     };
     leptos_axum::redirect(&back);
     Ok(())
@@ -74,35 +115,53 @@ const FOLLOW_WITHIN: i32 = 48;
 
 /// The log, the typing line and the composer.
 #[component]
-pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
+pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> impl IntoView {
+    let code_for_qr = code.clone();
     let scroller = NodeRef::<html::Div>::new();
     let textarea = NodeRef::<html::Textarea>::new();
     let state = store.state;
-    let me_id = me.user.clone();
 
     // Read straight from the state: memos per field cost more WASM than
     // the few updates they would save.
     let status = move || state.with(|r| r.status);
 
-    // Keeps the log at the newest entry unless the reader scrolled up.
+    // Keeps the log at the newest entry unless the reader scrolled up; then
+    // counts what arrived below, for the "New messages" button.
     let follow = StoredValue::new(true);
-    Effect::new(move |_| {
-        let count = state.with(|r| r.events.len() + r.pending.len());
+    let below = RwSignal::new(0u32);
+    let to_bottom = move || {
+        if let Some(s) = scroller.get_untracked() {
+            s.set_scroll_top(s.scroll_height());
+        }
+    };
+    Effect::new(move |before: Option<usize>| {
+        let count = state.with(|r| r.events.len() + r.pending.len() + r.uploads.len());
         if follow.get_value() {
-            request_animation_frame(move || {
-                if let Some(s) = scroller.get_untracked() {
-                    s.set_scroll_top(s.scroll_height());
-                }
-            });
+            request_animation_frame(to_bottom);
+        } else if let Some(before) = before.filter(|b| count > *b) {
+            below.update(|n| *n += (count - before) as u32);
         }
         count
     });
+    // Anything that grows (an image loading, an upload's bar) keeps a
+    // following log at the bottom too.
+    let content = NodeRef::<html::Div>::new();
+    Effect::new(move |_| follow_growth(content, follow, to_bottom));
     let on_scroll = move |_| {
         if let Some(s) = scroller.get_untracked() {
-            follow
-                .set_value(s.scroll_height() - s.scroll_top() - s.client_height() < FOLLOW_WITHIN);
+            let near = s.scroll_height() - s.scroll_top() - s.client_height() < FOLLOW_WITHIN;
+            follow.set_value(near);
+            if near && below.get_untracked() > 0 {
+                below.set(0);
+            }
         }
     };
+    let jump = move |_| {
+        follow.set_value(true);
+        below.set(0);
+        to_bottom();
+    };
+    let rows = move || state.with(|r| r.rows(store.zone.get()));
 
     let older_href = move || {
         let first = state.with(|r| r.events.first().map(|e| e.seq.0).unwrap_or(0));
@@ -127,6 +186,9 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
         store.post(area.value());
         if state.with_untracked(|r| r.alert.is_none()) {
             area.set_value("");
+            // Your own message is always shown.
+            follow.set_value(true);
+            request_animation_frame(to_bottom);
         }
     };
     let on_input = move |_| store.dispatch(Input::Typed);
@@ -149,9 +211,11 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
             _ => "Several people are typing…".to_owned(),
         }
     };
+    // Without JavaScript nothing connects: no banner then.
     let status_line = move || {
         match status() {
         Status::Live => "",
+        Status::Connecting if !store.hydrated.get() => "",
         Status::Connecting => "Connecting…",
         Status::Reconnecting => "Connection lost. Reconnecting…",
         Status::Offline => "You are offline. These are the saved messages; sending resumes when you're back online.",
@@ -227,6 +291,24 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
         })
     };
 
+    // Without JavaScript, `?edit=SEQ` comes back with the text to change.
+    let editing_text = state
+        .with_untracked(|r| r.editing.and_then(|seq| r.message(seq).map(|(t, _)| t.to_owned())))
+        .unwrap_or_default();
+    let day_label = move |day: i64| {
+        let today = crate::time::day(store.clock.get(), store.zone.get());
+        crate::time::day_label(day, today)
+    };
+    let row_view = {
+        let me = me.user.clone();
+        move |row: Row| match row {
+            Row::Day(day) => view! { <li class="day" role="separator">{move || day_label(day)}</li> }.erase(),
+            Row::New => view! { <li class="new-divider" role="separator" aria-label="New messages below">"New"</li> }.erase(),
+            Row::Notice { text, .. } => view! { <li class="notice">{text}</li> }.erase(),
+            Row::Entry { event, grouped, .. } => view! { <Entry event grouped me=me.clone() store /> }.erase(),
+        }
+    };
+
     view! {
         <div
             class="chat card"
@@ -236,24 +318,20 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
             on:drop=on_drop
         >
             <p class="status" role="status">{status_line}</p>
-            <noscript><p class="status">"Reload the page to see new messages."</p></noscript>
             {move || state.with(|r| r.alert.clone()).map(|text| view! { <p role="alert" class="alert">{text}</p> })}
             <div class="log-scroll" node_ref=scroller on:scroll=on_scroll>
+                <div class="log-content" node_ref=content>
                 // Optional parts are closures returning `Option`s rather than
                 // `<Show>`s: cheaper in the WASM, and rendered the same.
                 {move || state.with(|r| r.has_older).then(|| view! {
                     <a class="older" href=older_href on:click=load_older.clone()>"Load earlier messages"</a>
                 })}
-                {move || state.with(|r| r.events.is_empty() && r.pending.is_empty()).then(|| view! {
-                    <p class="empty">"No messages yet. Say hello!"</p>
-                })}
+                {move || state.with(Room::is_quiet).then(|| view! { <Welcome invite=invite.clone() code=code_for_qr.clone() /> })}
                 // The live region wraps the list: `log` is not a role an
                 // `<ol>` may take, and the entries stay list items.
                 <div role="log" aria-label="Messages">
-                <ol class="log" on:submit=deleting::on_log_submit(store)>
-                    <For each=move || state.with(|r| r.events.clone()) key=|event| (event.seq, matches!(event.kind, EventKind::Tombstone { .. })) let(event)>
-                        <Entry event me=me_id.clone() store />
-                    </For>
+                <ol class="log" on:submit=actions::on_log_submit(store, textarea)>
+                    <For each=rows key=Row::key children=row_view.clone() />
                     <For each=move || state.with(|r| r.pending.clone()) key=|p| (p.id.clone(), p.failed.clone()) let(pending)>
                         <li class="msg mine pending">
                             <div class="meta">
@@ -279,28 +357,35 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
                     </For>
                 </ol>
                 </div>
+                </div>
             </div>
+            {move || (below.get() > 0).then(|| view! {
+                <button type="button" class="jump" on:click=jump>"New messages " <span class="count">{below.get().to_string()}</span></button>
+            })}
             <p class="drop-hint" aria-hidden="true">"Drop files to share them with the room"</p>
             <p class="typing" aria-live="polite">{typing_line}</p>
-            <deleting::ConfirmDelete store />
-            <form class="composer" method="post" action="/api/post_message" on:submit=on_submit>
+            <actions::ConfirmDelete store />
+            <actions::Answering store textarea />
+            <form class="composer" id="composer" method="post" action="/api/post_message" on:submit=on_submit>
                 <input type="hidden" name="code" value=code.to_string() />
                 <input type="hidden" name="client_id" value="" />
                 {move || (store.hydrated.get() && !offline()).then(|| view! {
                     <input type="file" id="attach-input" class="visually-hidden attach-input" multiple on:change=on_pick />
-                    <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">"Attach file"</label>
+                    <label for="attach-input" class="attach button" title="Attach file (or drop or paste files)">
+                        <span class="visually-hidden">"Attach file"</span>
+                    </label>
                 })}
                 <label for="composer-text" class="visually-hidden">"Message"</label>
                 <textarea
                     id="composer-text"
                     name="text"
-                    rows="2"
-                    placeholder="Write a message…"
+                    rows="1"
+                    placeholder="Message"
                     node_ref=textarea
                     on:keydown=on_keydown
                     on:input=on_input
                     on:paste=on_paste
-                ></textarea>
+                >{editing_text}</textarea>
                 <button type="submit" class="primary" disabled=offline>"Send"</button>
             </form>
         </div>
@@ -308,6 +393,37 @@ pub fn Chat(code: RoomCode, me: Member, store: RoomStore) -> impl IntoView {
     // Erased: the full view type is too deep for the server crate's
     // type checker otherwise.
     .erase()
+}
+
+/// A quiet room's first words: the invite link and its QR code.
+#[component]
+fn Welcome(invite: String, code: RoomCode) -> impl IntoView {
+    view! {
+        <div class="welcome">
+            <h2>"Invite someone to start"</h2>
+            <p>"Share this link, or let them scan the code:"</p>
+            <a class="invite-link" href=invite.clone()>{invite.clone()}</a>
+            <img class="qr" src=crate::routes::qr_path(&code) width="176" height="176" alt="QR code of the invite link" />
+        </div>
+    }
+}
+
+/// Keeps a following log at the bottom as its content grows.
+fn follow_growth(content: NodeRef<html::Div>, follow: StoredValue<bool>, to_bottom: impl Fn() + Copy + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Some(element) = content.get() else {
+        return;
+    };
+    let grew = Closure::<dyn Fn()>::new(move || {
+        if follow.get_value() {
+            to_bottom();
+        }
+    });
+    if let Ok(observer) = web_sys::ResizeObserver::new(grew.as_ref().unchecked_ref()) {
+        observer.observe(&element);
+    }
+    // Lives as long as the page: the log is never replaced.
+    grew.forget();
 }
 
 /// Loads the page of history before the first shown event, keeping the

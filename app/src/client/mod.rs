@@ -9,6 +9,8 @@
 //! state; the browser glue (`crate::glue`) performs the effects and feeds
 //! what happens back as inputs.
 
+mod changes;
+mod rows;
 mod uploads;
 
 #[cfg(test)]
@@ -23,6 +25,7 @@ use crate::protocol::{
     ServerMsg, SharedFile, UploadId,
 };
 
+pub use self::rows::{Row, RowKey, GROUP_WITHIN_MS};
 pub use self::uploads::{NewFile, SavedUpload, Upload, CHUNK_BYTES, HASH_UP_TO, WINDOW_BYTES};
 
 /// The socket's close code for a room that is gone.
@@ -46,6 +49,8 @@ pub struct Pending {
     pub text: String,
     /// Why the server refused it, if it did.
     pub failed: Option<String>,
+    /// What it answers, for a reply.
+    pub reply_to: Option<Seq>,
 }
 
 /// A shared file's latest progress.
@@ -109,6 +114,17 @@ pub struct Room {
     pub settings: RoomSettings,
     /// The entry whose "Delete" awaits confirmation.
     pub confirm_delete: Option<Seq>,
+    /// The message or file the composer's next message answers.
+    pub reply_to: Option<Seq>,
+    /// The message of this user's the composer is editing.
+    pub editing: Option<Seq>,
+    /// Where this user stopped reading (the tab was hidden, or the page
+    /// left): a "New" divider shows above the first message after it from
+    /// someone else.
+    pub new_after: Option<Seq>,
+    /// How often each entry changed since it arrived (edits, reactions,
+    /// deletion): part of its key, so the view redraws it.
+    pub revs: HashMap<Seq, u32>,
     /// A gap was seen and a resume asked for; more gaps wait for it.
     resyncing: bool,
     /// When this tab last said it was typing (ms); 0 after sending.
@@ -160,6 +176,14 @@ pub enum Input {
     AskDelete(Option<Seq>),
     /// The user confirmed deleting the entry at this sequence number.
     Delete(Seq),
+    /// The user pressed an entry's "Reply" (`Some`), or cancelled (`None`).
+    Reply(Option<Seq>),
+    /// The user pressed a message's "Edit" (`Some`), or cancelled (`None`).
+    Edit(Option<Seq>),
+    /// The user toggled their reaction `emoji` to the message at `target`.
+    React { target: Seq, emoji: String },
+    /// Where this user stopped reading last time (saved by the browser).
+    Seen(Seq),
 }
 
 /// Something for the browser to do.
@@ -213,6 +237,10 @@ impl Room {
             hidden: false,
             settings: RoomSettings::default(),
             confirm_delete: None,
+            reply_to: None,
+            editing: None,
+            new_after: None,
+            revs: HashMap::new(),
             resyncing: false,
             typed_at: 0.0,
         }
@@ -256,12 +284,18 @@ impl Room {
             }
             Input::Hidden(hidden) => {
                 self.hidden = hidden;
-                if !hidden {
+                if hidden {
+                    // What arrives from now on is new when the reader is back.
+                    self.new_after = Some(self.latest());
+                } else {
                     self.unread = 0;
                 }
             }
             Input::Tick => self.typing.retain(|(_, until)| *until >= now),
-            Input::Post { id, text } => self.post(id, text, fx),
+            Input::Post { id, text } => match self.editing {
+                Some(target) => self.edit(target, text, fx),
+                None => self.post(id, text, fx),
+            },
             Input::Typed => {
                 if self.connected && now - self.typed_at > TYPING_EVERY {
                     self.typed_at = now;
@@ -291,6 +325,20 @@ impl Room {
                     self.alert = Some("You're offline: try again once connected.".to_owned());
                 }
             }
+            Input::Reply(target) => {
+                self.editing = None;
+                self.reply_to = target;
+            }
+            Input::Edit(target) => {
+                self.reply_to = None;
+                self.editing = target;
+            }
+            Input::React { target, emoji } => self.react(target, emoji, fx),
+            Input::Seen(seq) => {
+                if seq < self.latest() {
+                    self.new_after = Some(seq);
+                }
+            }
         }
         effects
     }
@@ -306,6 +354,7 @@ impl Room {
             fx.push(Effect::Send(ClientMsg::Send {
                 id: pending.id.clone(),
                 text: pending.text.clone(),
+                reply_to: pending.reply_to,
             }));
         }
         self.reconnect_uploads(fx);
@@ -342,12 +391,14 @@ impl Room {
         self.alert = None;
         // The message itself ends this tab's typing notice for the others.
         self.typed_at = 0.0;
+        let reply_to = self.reply_to.take();
         self.pending.push(Pending {
             id: id.clone(),
             text: text.clone(),
             failed: None,
+            reply_to,
         });
-        self.send(ClientMsg::Send { id, text }, fx);
+        self.send(ClientMsg::Send { id, text, reply_to }, fx);
     }
 
     fn server(&mut self, msg: ServerMsg, now: f64, fx: &mut Vec<Effect>) {
@@ -428,7 +479,7 @@ impl Room {
         self.resyncing = false;
         let mine = event.who.user == self.me.user;
         match &event.kind {
-            EventKind::Message { client_id, text } => {
+            EventKind::Message { client_id, text, .. } => {
                 if mine {
                     self.pending.retain(|p| &p.id != client_id);
                 } else if self.hidden {
@@ -442,6 +493,10 @@ impl Room {
             }
             EventKind::File { .. } if !mine && self.hidden => self.unread += 1,
             EventKind::Deleted { target } => self.tombstone(*target, fx),
+            EventKind::Edited { target, text } => self.edited(*target, text),
+            EventKind::Reacted { target, emoji, on } => {
+                self.reacted(*target, emoji, *on, &event.who)
+            }
             _ => {}
         }
         self.events.push(event);
@@ -450,9 +505,16 @@ impl Room {
     /// The entry at `target` was deleted: it becomes a tombstone here too,
     /// and an upload of this tab's that it was stops.
     fn tombstone(&mut self, target: Seq, fx: &mut Vec<Effect>) {
-        if self.confirm_delete == Some(target) {
-            self.confirm_delete = None;
+        for asked in [
+            &mut self.confirm_delete,
+            &mut self.reply_to,
+            &mut self.editing,
+        ] {
+            if *asked == Some(target) {
+                *asked = None;
+            }
         }
+        self.forget_changes(target);
         let Ok(at) = self.events.binary_search_by_key(&target, |e| e.seq) else {
             return;
         };
@@ -465,6 +527,7 @@ impl Room {
         entry.kind = EventKind::Tombstone {
             file: file.is_some(),
         };
+        *self.revs.entry(target).or_default() += 1;
         if let Some(id) = file {
             self.files.remove(&id);
             if let Some(key) = self

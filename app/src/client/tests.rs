@@ -32,6 +32,9 @@ fn message(seq: u64, who: Member, text: &str, id: &str) -> Event {
         kind: EventKind::Message {
             text: text.into(),
             client_id: ClientMsgId(id.into()),
+            reply_to: None,
+            edited: false,
+            reactions: Vec::new(),
         },
     }
 }
@@ -186,7 +189,8 @@ fn a_posted_message_is_pending_until_its_event_or_ack() {
         sent(&fx),
         [ClientMsg::Send {
             id: id.clone(),
-            text: "hello".into()
+            text: "hello".into(),
+            reply_to: None,
         }]
     );
     assert_eq!(room.pending.len(), 1);
@@ -253,6 +257,7 @@ fn pending_messages_are_resent_after_a_reconnect_but_not_refused_ones() {
         id: ClientMsgId("c0".into()),
         text: "refused".into(),
         failed: Some("Too long".into()),
+        reply_to: None,
     });
     let fx = room.apply(Input::Opened, NOW);
     assert_eq!(
@@ -261,7 +266,8 @@ fn pending_messages_are_resent_after_a_reconnect_but_not_refused_ones() {
             ClientMsg::Resume { after: Seq(0) },
             ClientMsg::Send {
                 id: ClientMsgId("c1".into()),
-                text: "while away".into()
+                text: "while away".into(),
+                reply_to: None,
             }
         ]
     );

@@ -75,6 +75,12 @@ pub fn start(store: RoomStore) {
         if !window().navigator().on_line() {
             store.dispatch(Input::Network(false));
         }
+        // Where the reader stopped last time: a "New" divider shows there.
+        if let Some(seen) = seen_key(store).and_then(|key| storage()?.get_item(&key).ok()?) {
+            if let Ok(seq) = seen.parse() {
+                store.dispatch(Input::Seen(crate::protocol::Seq(seq)));
+            }
+        }
     });
     track_page(store);
     files::restore(store);
@@ -120,6 +126,33 @@ fn send(link: &Link, frame: Frame) {
     }
 }
 
+/// The tab's local storage, if the browser allows it.
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// Where a room's last read event is kept in local storage.
+fn seen_key(store: RoomStore) -> Option<String> {
+    store
+        .state
+        .try_with_untracked(|r| format!("chatdrop-seen-{}", r.code))
+}
+
+/// Keeps the newest event as read, unless the tab was hidden (then what
+/// arrived since is still unread).
+fn save_seen(store: RoomStore) {
+    let Some(latest) = store
+        .state
+        .try_with_untracked(|r| (!r.hidden).then(|| r.latest()))
+        .flatten()
+    else {
+        return;
+    };
+    if let (Some(key), Some(storage)) = (seen_key(store), storage()) {
+        let _ = storage.set_item(&key, &latest.0.to_string());
+    }
+}
+
 /// Minutes east of UTC in the browser's zone, now.
 fn browser_zone() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
@@ -141,8 +174,14 @@ pub fn remember_zone() {
 /// notices expire), for as long as the room is shown.
 fn track_page(store: RoomStore) {
     let visibility = window_event_listener_untyped("visibilitychange", move |_| {
-        store.dispatch(Input::Hidden(document().hidden()));
+        let hidden = document().hidden();
+        if hidden {
+            save_seen(store);
+        }
+        store.dispatch(Input::Hidden(hidden));
     });
+    // A reload or a closed tab: what was on screen counts as read.
+    let leaving = window_event_listener_untyped("pagehide", move |_| save_seen(store));
     let offline = window_event_listener_untyped("offline", move |_| {
         store.dispatch(Input::Network(false));
     });
@@ -167,6 +206,7 @@ fn track_page(store: RoomStore) {
     .ok();
     on_cleanup(move || {
         visibility.remove();
+        leaving.remove();
         offline.remove();
         online.remove();
         if let Some(ticks) = ticks {

@@ -86,10 +86,20 @@ tag_first! {
 pub enum EventKind {
     /// A chat message.
     Message {
-        /// The text, as typed (shown as text, never as markup).
+        /// The text, as typed, or as last edited (shown through
+        /// [`crate::rich`], never as markup).
         text: String,
         /// The sender's id for it, so the sender can match its local echo.
         client_id: ClientMsgId,
+        /// The message or file it answers, if it is a reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+        /// Whether its author edited it since.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        edited: bool,
+        /// The reactions it has now (in history; a live message has none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reactions: Vec<Reaction>,
     },
     /// `who` opened the room (their first tab).
     Joined,
@@ -119,7 +129,48 @@ pub enum EventKind {
         /// The owner's name.
         by: UserName,
     },
+    /// `who` edited their message at `target`: its text is now `text`.
+    /// Shows nothing itself. Every stored edit of a message carries its
+    /// newest text, so replaying any of them ends at the same state.
+    Edited {
+        /// The message's sequence number.
+        target: Seq,
+        /// Its new text.
+        text: String,
+    },
+    /// `who` added (`on`) or took back a reaction to the message at
+    /// `target`. Shows nothing itself; applying it twice changes nothing.
+    Reacted {
+        /// The message's sequence number.
+        target: Seq,
+        /// One of [`REACTIONS`](super::limits::REACTIONS).
+        emoji: String,
+        /// Added, or taken back.
+        on: bool,
+    },
 }
+}
+
+/// One emoji's reactions to a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// One of [`REACTIONS`](super::limits::REACTIONS).
+    pub emoji: String,
+    /// Who reacted with it, earliest first.
+    pub by: Vec<Member>,
+}
+
+impl EventKind {
+    /// The message or file an event acts on without showing anything
+    /// itself (a deletion, an edit, a reaction).
+    pub fn acts_on(&self) -> Option<Seq> {
+        match self {
+            Self::Deleted { target } | Self::Edited { target, .. } | Self::Reacted { target, .. } => {
+                Some(*target)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Where a shared file's bytes are.

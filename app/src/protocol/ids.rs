@@ -157,10 +157,11 @@ pub enum LoginAction {
 }
 
 impl LoginAction {
-    /// Reads the submit button's value; anything but `create` means join, the
-    /// form's default button.
-    pub fn from_form(value: &str) -> Self {
-        if value.eq_ignore_ascii_case("create") {
+    /// Reads the submit button's value and the code field: `create`, or
+    /// any button (Enter included) with the code left empty, makes a room,
+    /// as the form's hint promises; anything else joins.
+    pub fn from_form(value: &str, code: &str) -> Self {
+        if value.eq_ignore_ascii_case("create") || code.trim().is_empty() {
             Self::Create
         } else {
             Self::Join

@@ -24,6 +24,9 @@ pub const ROOM_LIFETIMES: [u64; 4] = [3_600, 86_400, 604_800, 2_592_000];
 /// The longest chat message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 4000;
 
+/// The emoji people can react with, in the order the picker shows them.
+pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
+
 /// The longest client message id, in bytes.
 pub const CLIENT_ID_MAX_BYTES: usize = 64;
 

@@ -27,6 +27,28 @@ pub enum ClientMsg {
         id: ClientMsgId,
         /// 1 to 4000 characters; not only whitespace.
         text: String,
+        /// The message or file this answers, for a reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
+    },
+    /// Change the text of a message of yours. Everyone gets an
+    /// [`EventKind::Edited`](super::events::EventKind::Edited) event.
+    Edit {
+        /// The message's sequence number.
+        target: Seq,
+        /// Its new text, checked as for `Send`.
+        text: String,
+    },
+    /// Add (`on`) or take back a reaction to a message. Everyone gets an
+    /// [`EventKind::Reacted`](super::events::EventKind::Reacted) event;
+    /// asking for what already is changes nothing.
+    React {
+        /// The message's sequence number.
+        target: Seq,
+        /// One of [`REACTIONS`](super::limits::REACTIONS).
+        emoji: String,
+        /// Add, or take back.
+        on: bool,
     },
     /// The user is typing; send at most every few seconds.
     Typing,
@@ -204,6 +226,11 @@ impl ClientMsg {
     /// Checks a `Send`'s text and id, returning the error to report.
     pub fn validate_send(id: &ClientMsgId, text: &str) -> Result<(), AppError> {
         id.validate()?;
+        Self::validate_text(text)
+    }
+
+    /// Checks a message's text (sent or edited).
+    pub fn validate_text(text: &str) -> Result<(), AppError> {
         if text.trim().is_empty() {
             return Err(AppError::MessageEmpty);
         }

@@ -231,6 +231,7 @@ impl Writer {
             serde_json::to_string(&ClientMsg::Send {
                 id,
                 text: text.to_owned(),
+                reply_to: None,
             })?
         };
         self.sink.lock().await.send(Message::text(frame)).await?;

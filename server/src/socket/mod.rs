@@ -237,11 +237,19 @@ impl Connection<'_> {
                 self.resumed = true;
                 self.replay(out, after).await
             }
-            ClientMsg::Send { id, text } => {
+            ClientMsg::Send { id, text, reply_to } => {
                 // A message ends the typing notice for others, so the next
                 // keystroke may start a new one.
                 self.last_typing = None;
-                self.post(out, id, text).await
+                self.post(out, id, text, reply_to).await
+            }
+            ClientMsg::Edit { target, text } => {
+                let edited = self.room.edit(&self.me, target, text).await;
+                self.changed(out, edited).await
+            }
+            ClientMsg::React { target, emoji, on } => {
+                let reacted = self.room.react(&self.me, target, &emoji, Some(on)).await;
+                self.changed(out, reacted).await
             }
             ClientMsg::Typing => {
                 if self.last_typing.is_none_or(|t| t.elapsed() >= TYPING_EVERY) {
@@ -336,19 +344,39 @@ impl Connection<'_> {
         }
     }
 
-    async fn post(&mut self, out: &mut Outbox, id: ClientMsgId, text: String) -> Step {
+    async fn post(
+        &mut self,
+        out: &mut Outbox,
+        id: ClientMsgId,
+        text: String,
+        reply_to: Option<Seq>,
+    ) -> Step {
         if let Err(error) = ClientMsg::validate_send(&id, &text) {
             return self.refuse(out, error, Some(id)).await;
         }
         if self.chatdrop.hooks.panic_on_message.as_deref() == Some(text.as_str()) {
             panic!("test hook: a socket task panics");
         }
-        match self.room.post(&self.me, id.clone(), text).await {
+        if let Some(target) = reply_to {
+            if let Err(error) = self.chatdrop.store.check_reply(&self.room.code, target).await {
+                return self.refuse(out, error, Some(id)).await;
+            }
+        }
+        match self.room.post(&self.me, id.clone(), text, reply_to).await {
             Ok(seq) => Ok(out.send(&ServerMsg::Ack { id, seq }).await?),
             Err(error) => {
                 tracing::error!(%error, "storing a message");
                 self.refuse(out, AppError::MessageNotStored, Some(id)).await
             }
+        }
+    }
+
+    /// Reports a refused edit or reaction; a done one reaches this tab as
+    /// its event.
+    async fn changed(&mut self, out: &mut Outbox, done: Result<Option<Seq>, AppError>) -> Step {
+        match done {
+            Ok(_) => Ok(()),
+            Err(error) => self.refuse(out, error, None).await,
         }
     }
 

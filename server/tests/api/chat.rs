@@ -413,6 +413,9 @@ async fn a_resume_too_far_back_gets_a_reset_with_the_newest_events() {
         let kind = EventKind::Message {
             text: format!("old {seq}"),
             client_id: ClientMsgId(format!("w{seq}")),
+            reply_to: None,
+            edited: false,
+            reactions: Vec::new(),
         };
         app.store.append(&code, Seq(seq), &who, kind).await.unwrap();
     }

@@ -82,6 +82,7 @@ impl Ws {
         self.send(&ClientMsg::Send {
             id: ClientMsgId(id.into()),
             text: text.into(),
+            reply_to: None,
         })
         .await;
     }
