@@ -49,12 +49,14 @@ npm_install scripts/tools
 
 if [[ "${1:-}" == "--test" ]]; then
   npm_install end2end
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    step "Installing Chromium from Debian (browser tests)"
+  # The emoji font draws reactions as people see them (screenshots, axe).
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+      || ! fc-list 2>/dev/null | grep -qi emoji; then
+    step "Installing Chromium and an emoji font from Debian (browser tests)"
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji >/dev/null
     # The first start after installing builds caches and can be slow enough
     # to trip a test's time-out: start it once here.
     timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \

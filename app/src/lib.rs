@@ -52,7 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, interactive-widget=resizes-content" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="description" content="Chat and share files with anyone who has the room code." />
                 <title>{page.title()}</title>
@@ -60,7 +60,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
-                <meta name="theme-color" content="#4338ca" />
+                <meta name="theme-color" content="#f5f6fa" media="(prefers-color-scheme: light)" />
+                <meta name="theme-color" content="#181b24" media="(prefers-color-scheme: dark)" />
                 // Data, not code: the browser never runs it, so it needs no
                 // nonce under the Content-Security-Policy.
                 <script type="application/json" id=page::DATA_ID inner_html=page.embed()></script>

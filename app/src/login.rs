@@ -62,6 +62,9 @@ pub fn LoginCard(
     // The field an error is about is marked and described by it; focus
     // goes there (`autofocus` does it for the page the server sends).
     let invalid = move |field: &'static str| error.with(|e| e.as_ref().and_then(AppError::field) == Some(field));
+    let first_invalid = move |field: &'static str| {
+        error.with_untracked(|e| e.as_ref().and_then(AppError::field) == Some(field))
+    };
     let described = move |field: &'static str, hint: &'static str| {
         if invalid(field) {
             format!("login-error {hint}")
@@ -143,7 +146,7 @@ pub fn LoginCard(
                         spellcheck="false"
                         aria-describedby=move || described("name", "login-name-hint")
                         aria-invalid=move || invalid("name").then_some("true")
-                        autofocus=invalid("name")
+                        autofocus=first_invalid("name")
                         value=prefill.name
                     />
                     <p id="login-name-hint" class="hint">{format!("Up to {NAME_MAX_CHARS} characters. Others in the room see it.")}</p>
@@ -160,10 +163,10 @@ pub fn LoginCard(
                         placeholder="Empty for a new room"
                         aria-describedby=move || described("code", "login-code-hint")
                         aria-invalid=move || invalid("code").then_some("true")
-                        autofocus=invalid("code")
+                        autofocus=first_invalid("code")
                         value=prefill.code
                     />
-                    <p id="login-code-hint" class="hint">"To join a room, enter its code (like K7Q-DM3-XPA). To start a new one, leave it empty."</p>
+                    <p id="login-code-hint" class="hint">"To join a room, enter its code (like K7Q‑DM3‑XPA). To start a new one, leave it empty."</p>
                 </div>
                 // One password field at a time, both named `password`: the
                 // room's when it asked for one, else the new room's (which
@@ -175,7 +178,7 @@ pub fn LoginCard(
                             <input id="login-password" name="password" type="password" autocomplete="current-password"
                                 aria-describedby=move || described("password", "login-password-hint")
                                 aria-invalid=move || invalid("password").then_some("true")
-                                autofocus=invalid("password") />
+                                autofocus=first_invalid("password") />
                             <p id="login-password-hint" class="hint">"This room has a password: ask whoever invited you."</p>
                         </div>
                     }

@@ -180,7 +180,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                 <Chat code=code.clone() me=me.clone() invite=invite.clone() store />
                 <aside class="side" id="room-menu" popover="auto" aria-label="Room">
                     <div class="menu-actions narrow-only">
-                        <button type="button" class="small quiet" popovertarget="room-menu" popovertargetaction="hide">"Close menu"</button>
+                        <button type="button" class="quiet close" popovertarget="room-menu" popovertargetaction="hide" aria-label="Close menu">"✕"</button>
                         {owner_link}
                         {leave_form}
                     </div>

@@ -44,7 +44,7 @@ pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl 
                 {reply_to.map(|target| quote(target, store))}
                 <div class="text">{rich(&text)}{edited.then(|| view! { <span class="edited">" (edited)"</span> })}</div>
                 {reactions_bar(seq, &reactions, &me, store)}
-                <div class="actions">
+                <div class="tools">
                     {answer_form(seq, "reply", "Reply", store)}
                     {react_picker(seq, store)}
                     {mine.then(|| answer_form(seq, "edit", "Edit", store))}
@@ -57,7 +57,7 @@ pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl 
             <li class="msg file" class:mine=mine class:grouped=grouped id=id>
                 {meta}
                 <FileCard file seq store />
-                <div class="actions">
+                <div class="tools">
                     {answer_form(seq, "reply", "Reply", store)}
                     {delete_form(seq, mine, store)}
                 </div>
@@ -115,8 +115,19 @@ fn quote(target: Seq, store: RoomStore) -> impl IntoView {
 /// How a message or file is quoted: its first line, shortened.
 pub fn excerpt(kind: &EventKind) -> String {
     const LONGEST: usize = 80;
+    let plain: String;
     let text = match kind {
-        EventKind::Message { text, .. } => text.lines().next().unwrap_or_default(),
+        EventKind::Message { text, .. } => {
+            // What it says, without its markers (`code`, *bold*).
+            plain = crate::rich::spans(text.lines().next().unwrap_or_default())
+                .into_iter()
+                .map(|span| match span {
+                    Span::Text(t) | Span::Code(t) | Span::Block(t) | Span::Bold(t) | Span::Italic(t) => t,
+                    Span::Link { text, .. } => text,
+                })
+                .collect();
+            plain.as_str()
+        }
         EventKind::File { file } => file.name.as_str(),
         _ => return "Message deleted".to_owned(),
     };

@@ -212,14 +212,12 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
         }
     };
     // Without JavaScript nothing connects: no banner then.
-    let status_line = move || {
-        match status() {
-        Status::Live => "",
-        Status::Connecting if !store.hydrated.get() => "",
-        Status::Connecting => "Connecting…",
-        Status::Reconnecting => "Connection lost. Reconnecting…",
-        Status::Offline => "You are offline. These are the saved messages; sending resumes when you're back online.",
-    }
+    let status_line = move || match status() {
+        Status::Live => None,
+        Status::Connecting if !store.hydrated.get() => None,
+        Status::Connecting => Some("Connecting…"),
+        Status::Reconnecting => Some("Connection lost. Reconnecting…"),
+        Status::Offline => Some("You are offline. These are the saved messages; sending resumes when you're back online."),
     };
     let offline = move || status() == Status::Offline;
 
@@ -466,6 +464,20 @@ fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
         .unwrap_or_default()
 }
 
+/// Up to two initials of a name, for its avatar.
+fn initials(name: &str) -> String {
+    let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
+    let first = words.next();
+    let last = words.last();
+    first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
+}
+
+/// One of eight steady colours (`0`–`7`) for a user's avatar; the CSS
+/// holds the palette (the page's policy allows no inline styles).
+fn hue(user: &str) -> String {
+    (user.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 8).to_string()
+}
+
 /// Who is online; for an owner, a "Remove" next to everyone else (a plain
 /// form: the owner lands on the settings page, which suggests locking).
 #[component]
@@ -474,12 +486,17 @@ pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
     let remove = store
         .state
         .with_untracked(|r| format!("{}/remove", r.code.path()));
+    // While this tab is offline, who is here is not known: all show away.
+    let away = move || store.state.with(|r| r.status != Status::Live && store.hydrated.get());
     view! {
-        <div class="card members">
+        <div class="card members" class:away=away>
             <h2>"Here now"</h2>
+            {move || away().then(|| view! { <p class="away-note">"Reconnecting: who's here may have changed."</p> })}
             <ul role="list" aria-label="Members">
                 <For each=move || store.state.with(|r| r.members.clone()) key=|m| m.user.clone() let(member)>
                     <li>
+                        <span class="avatar" aria-hidden="true" data-initials=initials(member.name.as_str())
+                            data-hue=hue(&member.user.0)></span>
                         {member.name.to_string()}
                         {(member.user == me.user).then_some(view! { <span class="you">" (you)"</span> })}
                         {(member.user != me.user).then(|| {

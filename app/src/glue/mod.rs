@@ -113,9 +113,10 @@ fn perform(link: &Rc<Link>, store: RoomStore, effect: client::Effect) {
             let _ = window().location().reload();
         }
         client::Effect::Left => {
-            // Left in another tab: this page is no longer the room.
+            // Left (here or in another tab): this page is no longer the room.
             link.stop();
-            crate::page::go_to("/");
+            let code = store.state.with_untracked(|r| r.code.clone());
+            crate::page::go_to(&format!("/?left={code}"));
         }
     }
 }
