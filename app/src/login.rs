@@ -208,9 +208,6 @@ pub fn LoginCard(
     }
 }
 
-/// The name, code and password fields of the submitted form. Read from
-/// the form itself rather than mirrored into signals, so what is sent is
-/// what is shown.
 /// After "Leave": which room, and "Rejoin" with the same name and code
 /// (a plain form: it works without JavaScript too).
 #[component]
@@ -234,6 +231,9 @@ pub fn LeftCard(code: RoomCode, name: String) -> impl IntoView {
     }
 }
 
+/// The name, code and password fields of the submitted form. Read from
+/// the form itself rather than mirrored into signals, so what is sent is
+/// what is shown.
 fn form_fields(ev: &web_sys::SubmitEvent) -> Option<[String; 4]> {
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;

@@ -25,7 +25,7 @@ async function timeInHtml(p, html, text) {
   return p.page.evaluate(([source, wanted]) => {
     const doc = new DOMParser().parseFromString(source, 'text/html');
     const entry = [...doc.querySelectorAll('li.msg')]
-      .find((li) => li.querySelector('p.text')?.textContent === wanted);
+      .find((li) => li.querySelector('.text')?.textContent === wanted);
     const time = entry?.querySelector('time');
     return time && { shown: time.textContent, iso: time.getAttribute('datetime') };
   }, [html, text]);

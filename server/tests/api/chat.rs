@@ -128,7 +128,7 @@ async fn history_survives_and_resume_replays_exactly_the_missing_events() {
     // The room page, rendered from the restarted server's history, shows
     // all four in order.
     let page = alice.page(&app, &alice.room).await;
-    let texts = crate::helpers::texts(&page, "li.msg p.text");
+    let texts = crate::helpers::texts(&page, "li.msg div.text");
     assert_eq!(
         texts,
         ["message 1", "message 2", "message 3", "message 4"],
@@ -454,7 +454,11 @@ async fn without_javascript_the_form_posts_and_the_page_shows_history() {
     };
     let response = post("<img src=x onerror=alert(1)>").await.unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(crate::helpers::location(&response), alice.room);
+    assert_eq!(
+        crate::helpers::location(&response),
+        format!("{}#e1", alice.room),
+        "the page opens at the new message (the room's first event: Alice never connected)"
+    );
 
     let response = post("   ").await.unwrap();
     assert_eq!(
@@ -472,7 +476,7 @@ async fn without_javascript_the_form_posts_and_the_page_shows_history() {
     );
     let page = Page::parse(&html);
     assert!(
-        page.texts("li.msg p.text")
+        page.texts("li.msg div.text")
             .iter()
             .any(|t| t == "<img src=x onerror=alert(1)>"),
         "rendered as text: {html}"
@@ -507,7 +511,7 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
     }
     let html = alice.page(&app, &alice.room).await;
     let page = Page::parse(&html);
-    let texts = page.texts("li.msg p.text");
+    let texts = page.texts("li.msg div.text");
     // Fifty events: Alice's join is the first of 61.
     let newest: Vec<String> = (11..=60).map(|i| format!("message number {i}.")).collect();
     assert_eq!(texts, newest, "the newest fifty, and not older ones");
@@ -521,7 +525,7 @@ async fn the_room_page_renders_the_newest_fifty_and_pages_back() {
         .page(&app, &format!("{}?before={first}", alice.room))
         .await;
     let older = Page::parse(&older);
-    let texts = older.texts("li.msg p.text");
+    let texts = older.texts("li.msg div.text");
     let oldest: Vec<String> = (1..=10).map(|i| format!("message number {i}.")).collect();
     assert_eq!(texts, oldest, "the ten before them");
     assert_eq!(older.texts("li.notice"), ["Alice joined"]);

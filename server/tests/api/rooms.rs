@@ -25,9 +25,23 @@ async fn leaving_redirects_home_and_keeps_the_name() {
     let room = alice.create_room("Alice").await;
     let response = alice.post_form("/leave", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "/");
+    let code = room.trim_start_matches("/room/");
+    assert_eq!(location(&response), format!("/?left={code}"));
     assert_eq!(location(&alice.get("/room").await), "/");
 
+    let html = alice.get(&format!("/?left={code}")).await.text().await.unwrap();
+    let page = Page::parse(&html);
+    assert_eq!(
+        page.text("h1").as_deref(),
+        Some(format!("You left room {code}").as_str()),
+        "{html}"
+    );
+    assert_eq!(page.text(r#"button[value="join"]"#).as_deref(), Some("Rejoin"));
+    assert_eq!(
+        page.attr(r#"input[name="code"]"#, "value").as_deref(),
+        Some(code),
+        "Rejoin keeps the code"
+    );
     let html = alice.get("/").await.text().await.unwrap();
     assert_eq!(input_value(&html, "login-name").as_deref(), Some("Alice"));
     // The room is no longer hers: its page is the login form again.

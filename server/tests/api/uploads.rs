@@ -518,7 +518,7 @@ async fn an_image_gets_its_dimensions_for_the_preview() {
     };
     assert_eq!(dimensions, Some((3, 2)));
     let page = Page::parse(&alice.page(&app, &format!("/room/{}", alice.code())).await);
-    let preview = format!(r#"img[src="/uploads/{}"]"#, upload.0);
+    let preview = format!(r#"button.preview img[src="/uploads/{}"]"#, upload.0);
     assert_eq!(page.count(&preview), 1, "inline preview");
     assert_eq!(page.attr(&preview, "width").as_deref(), Some("3"));
     assert_eq!(page.attr(&preview, "height").as_deref(), Some("2"));
