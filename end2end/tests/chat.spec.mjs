@@ -31,7 +31,7 @@ describe('chat with JavaScript', () => {
 
     await log(alice).getByText('Bob joined').waitFor({ timeout: 3_000 });
     await eventually(async () => assert.deepEqual(
-      (await members(alice).getByRole('listitem').allInnerTexts()).map((t) => t.replace(' (you)', '')),
+      (await members(alice).getByRole('listitem').allInnerTexts()).map((t) => t.replace(/\s*\(you\)/, '')),
       ['Alice', 'Bob'],
     ));
 
@@ -78,7 +78,7 @@ describe('chat with JavaScript', () => {
     await bob.page.getByRole('button', { name: 'Leave' }).click();
     await log(alice).getByText('Bob left').waitFor({ timeout: 3_000 });
     await eventually(async () => assert.deepEqual(
-      (await members(alice).getByRole('listitem').allInnerTexts()).map((t) => t.replace(' (you)', '')),
+      (await members(alice).getByRole('listitem').allInnerTexts()).map((t) => t.replace(/\s*\(you\)/, '')),
       ['Alice'],
     ));
     await alice.close();

@@ -25,7 +25,12 @@ for (const mode of MODES) {
         await eventually(async () => assert.equal(await alice.page.evaluate(() => document.activeElement?.id),
           'room-title', 'the new page is read from its heading'));
       }
-      await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
+      if (mode.js) {
+        await alice.page.getByRole('button', { name: 'Copy invite link' }).waitFor();
+      } else {
+        assert.equal(await alice.page.getByRole('button', { name: 'Copy invite link' }).count(), 0,
+          'a button that needs JavaScript is not shown without it');
+      }
 
       const bob = await person(env.browser, env.server, mode);
       await bob.goto('/');
@@ -39,8 +44,16 @@ for (const mode of MODES) {
 
       await bob.page.getByRole('button', { name: 'Leave' }).click();
       await bob.page.waitForURL((url) => url.pathname === '/');
-      await bob.page.getByRole('button', { name: 'Join room' }).waitFor();
+      await bob.page.getByRole('heading', { name: `You left room ${code}` }).waitFor();
       await eventually(async () => assert.equal(await bob.page.getByLabel('Your name').inputValue(), 'Bob'));
+      // "Rejoin" keeps the code: one click and Bob is back.
+      await bob.page.getByRole('button', { name: 'Rejoin' }).click();
+      await bob.page.waitForURL(`**/room/${code}`);
+      await bob.page.getByRole('button', { name: 'Leave' }).click();
+      await bob.page.getByRole('heading', { name: `You left room ${code}` }).waitFor();
+      await bob.page.getByRole('link', { name: 'Another room' }).click();
+      await bob.page.getByRole('button', { name: 'Join room' }).waitFor();
+      assert.equal(await bob.page.getByLabel('Room code').inputValue(), '');
       await bob.page.goto('/room');
       assert.equal(new URL(bob.page.url()).pathname, '/', '/room sends someone who left home');
 
@@ -103,12 +116,34 @@ for (const mode of MODES) {
       await carol.close();
     });
 
+    it('creates a room when Enter is pressed with an empty code', async () => {
+      const frank = await person(env.browser, env.server, mode);
+      await frank.goto('/');
+      const code = frank.page.getByLabel('Room code');
+      assert.equal(await code.inputValue(), '', 'the placeholder is not a value');
+      assert.ok((await code.getAttribute('placeholder')).length > 0);
+      await frank.page.getByLabel('Your name').fill('Frank');
+      await frank.page.getByLabel('Your name').press('Enter');
+      await frank.page.waitForURL(/\/room\/[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}$/);
+      await frank.page.getByRole('button', { name: 'Leave' }).waitFor();
+      await frank.close();
+    });
+
     it('explains bad input and keeps what was typed', async () => {
       const dave = await person(env.browser, env.server, mode);
       await dave.goto('/');
       await dave.page.getByRole('button', { name: 'Create room' }).click();
       await eventually(async () =>
         assert.match(await dave.page.getByRole('alert').innerText(), /Please enter your name/));
+      // The field in error is marked, described by the alert, and has focus.
+      const nameField = dave.page.getByLabel('Your name');
+      await eventually(async () => {
+        assert.equal(await nameField.getAttribute('aria-invalid'), 'true');
+        assert.equal(await dave.page.evaluate(() => document.activeElement?.id), 'login-name');
+      });
+      const described = await nameField.getAttribute('aria-describedby');
+      assert.match(await dave.page.locator(`#${described.split(' ').find((id) => id.includes('error'))}`).innerText(),
+        /Please enter your name/);
 
       await dave.page.getByLabel('Your name').fill('x'.repeat(33));
       await dave.page.getByRole('button', { name: 'Create room' }).click();

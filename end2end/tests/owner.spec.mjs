@@ -21,6 +21,12 @@ async function send(p, text) {
 
 /** The log entry holding `text`. */
 const entry = (p, text) => log(p).getByRole('listitem').filter({ hasText: text });
+// A message's tools show on hover (or always, on touch screens), as a
+// reader's pointer reveals them.
+async function tool(p, text, name) {
+  await entry(p, text).hover();
+  return entry(p, text).getByRole('button', { name, exact: true });
+}
 
 for (const mode of MODES) {
   describe(`the room's owner ${mode.name}`, () => {
@@ -93,8 +99,7 @@ for (const mode of MODES) {
         "not someone else's",
       );
 
-      await entry(bob, 'oops, wrong room 7731')
-        .getByRole('button', { name: 'Delete', exact: true }).click();
+      await (await tool(bob, 'oops, wrong room 7731', 'Delete')).click();
       await bob.page.getByText('Delete this message for everyone?').waitFor();
       await bob.page.getByRole('button', { name: 'Delete message' }).click();
       await log(bob).getByText('Message deleted').waitFor();
@@ -142,7 +147,7 @@ describe('the room\'s owner with JavaScript, on files', () => {
     const href = await link.getAttribute('href');
     assert.equal((await alice.page.request.get(href)).status(), 200);
 
-    await entry(alice, 'minutes.txt').getByRole('button', { name: 'Delete', exact: true }).click();
+    await (await tool(alice, 'minutes.txt', 'Delete')).click();
     await alice.page.getByRole('button', { name: 'Delete file' }).click();
     await log(alice).getByText('File deleted').waitFor();
     await log(bob).getByText('File deleted').waitFor();

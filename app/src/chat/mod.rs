@@ -130,7 +130,8 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
     let follow = StoredValue::new(true);
     let below = RwSignal::new(0u32);
     let to_bottom = move || {
-        if let Some(s) = scroller.get_untracked() {
+        // `try_`: an animation frame may come after the room was left.
+        if let Some(s) = scroller.try_get_untracked().flatten() {
             s.set_scroll_top(s.scroll_height());
         }
     };
@@ -300,8 +301,8 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
     let row_view = {
         let me = me.user.clone();
         move |row: Row| match row {
-            Row::Day(day) => view! { <li class="day" role="separator">{move || day_label(day)}</li> }.erase(),
-            Row::New => view! { <li class="new-divider" role="separator" aria-label="New messages below">"New"</li> }.erase(),
+            Row::Day(day) => view! { <li class="day">{move || day_label(day)}</li> }.erase(),
+            Row::New => view! { <li class="new-divider">"New"</li> }.erase(),
             Row::Notice { text, .. } => view! { <li class="notice">{text}</li> }.erase(),
             Row::Entry { event, grouped, .. } => view! { <Entry event grouped me=me.clone() store /> }.erase(),
         }
@@ -412,15 +413,20 @@ fn follow_growth(content: NodeRef<html::Div>, follow: StoredValue<bool>, to_bott
     let Some(element) = content.get() else {
         return;
     };
-    let grew = Closure::<dyn Fn()>::new(move || {
-        if follow.get_value() {
-            to_bottom();
-        }
-    });
+    // Leaving the room disposes `follow`; the observer then stops itself,
+    // so a log left behind by back/forward never reaches the reactive graph.
+    let grew = Closure::<dyn Fn(wasm_bindgen::JsValue, web_sys::ResizeObserver)>::new(
+        move |_entries, observer: web_sys::ResizeObserver| match follow.try_get_value() {
+            Some(true) => to_bottom(),
+            Some(false) => {}
+            None => observer.disconnect(),
+        },
+    );
     if let Ok(observer) = web_sys::ResizeObserver::new(grew.as_ref().unchecked_ref()) {
         observer.observe(&element);
     }
-    // Lives as long as the page: the log is never replaced.
+    // A few bytes per room visited: the browser holds the callback for as
+    // long as the observer may call it.
     grew.forget();
 }
 
