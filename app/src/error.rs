@@ -353,7 +353,7 @@ impl AppError {
             Self::BadReaction,
         ]
         .into_iter()
-            .find(|e| e.query_key() == Some(key))
+        .find(|e| e.query_key() == Some(key))
     }
 }
 

@@ -21,8 +21,8 @@ mod notify;
 pub mod options;
 pub mod page;
 pub mod protocol;
-pub mod room;
 pub mod rich;
+pub mod room;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod settings;

@@ -61,7 +61,9 @@ pub fn LoginCard(
     let options_html = prefill.options_html;
     // The field an error is about is marked and described by it; focus
     // goes there (`autofocus` does it for the page the server sends).
-    let invalid = move |field: &'static str| error.with(|e| e.as_ref().and_then(AppError::field) == Some(field));
+    let invalid = move |field: &'static str| {
+        error.with(|e| e.as_ref().and_then(AppError::field) == Some(field))
+    };
     let first_invalid = move |field: &'static str| {
         error.with_untracked(|e| e.as_ref().and_then(AppError::field) == Some(field))
     };
@@ -74,7 +76,9 @@ pub fn LoginCard(
     };
     Effect::new(move |_| {
         let field = error.with(|e| e.as_ref().and_then(AppError::field));
-        if let Some(element) = field.and_then(|f| document().get_element_by_id(&format!("login-{f}"))) {
+        if let Some(element) =
+            field.and_then(|f| document().get_element_by_id(&format!("login-{f}")))
+        {
             use wasm_bindgen::JsCast;
             if let Ok(input) = element.dyn_into::<web_sys::HtmlElement>() {
                 let _ = input.focus();

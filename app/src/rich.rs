@@ -191,7 +191,8 @@ fn address_len(text: &str) -> usize {
         let Some(last) = text[..len].chars().next_back() else {
             return 0;
         };
-        let unbalanced = last == ')' && text[..len].matches('(').count() < text[..len].matches(')').count();
+        let unbalanced =
+            last == ')' && text[..len].matches('(').count() < text[..len].matches(')').count();
         if ".,;:!?'*_".contains(last) || unbalanced {
             len -= last.len_utf8();
         } else {
@@ -263,7 +264,10 @@ mod tests {
             spans("mail bob.smith+x@example.co.uk!"),
             vec![
                 text("mail "),
-                link("mailto:bob.smith+x@example.co.uk", "bob.smith+x@example.co.uk"),
+                link(
+                    "mailto:bob.smith+x@example.co.uk",
+                    "bob.smith+x@example.co.uk"
+                ),
                 text("!"),
             ]
         );
@@ -290,7 +294,9 @@ mod tests {
                 })
                 .collect();
             assert!(
-                hrefs.iter().all(|h| h.starts_with("https://") || h.starts_with("http://")),
+                hrefs
+                    .iter()
+                    .all(|h| h.starts_with("https://") || h.starts_with("http://")),
                 "{s}: {hrefs:?}"
             );
             if !s.contains("//x.org") {
@@ -329,15 +335,32 @@ mod tests {
 
     #[test]
     fn any_text_splits_without_loss_or_panic() {
-        for s in ["é*ü*", "_", "**", "``", "www.", "@x.io", "ü@ä.de", "a_b_", "👍 https://ä.de/ü"] {
+        for s in [
+            "é*ü*",
+            "_",
+            "**",
+            "``",
+            "www.",
+            "@x.io",
+            "ü@ä.de",
+            "a_b_",
+            "👍 https://ä.de/ü",
+        ] {
             let joined: String = spans(s)
                 .into_iter()
                 .map(|s| match s {
-                    Span::Text(t) | Span::Code(t) | Span::Block(t) | Span::Bold(t) | Span::Italic(t) => t,
+                    Span::Text(t)
+                    | Span::Code(t)
+                    | Span::Block(t)
+                    | Span::Bold(t)
+                    | Span::Italic(t) => t,
                     Span::Link { text, .. } => text,
                 })
                 .collect();
-            assert_eq!(joined.replace(['*', '_', '`'], ""), s.replace(['*', '_', '`'], ""));
+            assert_eq!(
+                joined.replace(['*', '_', '`'], ""),
+                s.replace(['*', '_', '`'], "")
+            );
         }
     }
 }

@@ -97,7 +97,13 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
         move |_| share(&link, &code)
     };
     let label = move |what: &'static str, idle: &'static str| {
-        move || if copied.get() == Some(what) { "Copied" } else { idle }
+        move || {
+            if copied.get() == Some(what) {
+                "Copied"
+            } else {
+                idle
+            }
+        }
     };
 
     let left_to = format!("/?left={code}");
@@ -134,18 +140,22 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
     let is_owner = move || store.state.with(|r| r.settings.owners.contains(&r.me.user));
     let settings_path = format!("{}/settings", settings_code.path());
     let owner_link = move || {
-        is_owner().then(|| view! {
-            // A plain link in a button's clothes: the settings are a page of
-            // their own, with or without JavaScript.
-            <form method="get" action=settings_path.clone()>
-                <button type="submit">"Room settings"</button>
-            </form>
+        is_owner().then(|| {
+            view! {
+                // A plain link in a button's clothes: the settings are a page of
+                // their own, with or without JavaScript.
+                <form method="get" action=settings_path.clone()>
+                    <button type="submit">"Room settings"</button>
+                </form>
+            }
         })
     };
-    let leave_form = move || view! {
-        <form method="post" action="/leave" on:submit=on_leave.clone()>
-            <button type="submit" class="leave">"Leave"</button>
-        </form>
+    let leave_form = move || {
+        view! {
+            <form method="post" action="/leave" on:submit=on_leave.clone()>
+                <button type="submit" class="leave">"Leave"</button>
+            </form>
+        }
     };
     let qr = crate::routes::qr_path(&code);
 
@@ -228,7 +238,8 @@ async fn gloo_sleep(ms: u32) {
 /// Whether the browser has a share sheet for links.
 fn can_share_links() -> bool {
     web_sys::window().is_some_and(|w| {
-        js_sys::Reflect::has(&w.navigator(), &wasm_bindgen::JsValue::from_str("share")).unwrap_or(false)
+        js_sys::Reflect::has(&w.navigator(), &wasm_bindgen::JsValue::from_str("share"))
+            .unwrap_or(false)
     })
 }
 

@@ -44,7 +44,10 @@ pub fn percent(done: u64, total: u64) -> u8 {
 /// What kind of file it is, for its icon: `image`, `video`, `audio`,
 /// `pdf`, `archive`, `text`, `code`, or `file`.
 pub fn file_kind(mime: &str, name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
     let top = mime.split('/').next().unwrap_or("");
     match (top, ext.as_str()) {
         ("image", _) => "image",
@@ -52,7 +55,11 @@ pub fn file_kind(mime: &str, name: &str) -> &'static str {
         ("audio", _) => "audio",
         (_, "pdf") => "pdf",
         (_, "zip" | "gz" | "tgz" | "7z" | "rar" | "tar" | "xz" | "bz2" | "zst") => "archive",
-        (_, "rs" | "js" | "ts" | "py" | "c" | "h" | "cpp" | "go" | "java" | "json" | "html" | "css" | "sh" | "toml" | "yaml" | "yml") => "code",
+        (
+            _,
+            "rs" | "js" | "ts" | "py" | "c" | "h" | "cpp" | "go" | "java" | "json" | "html" | "css"
+            | "sh" | "toml" | "yaml" | "yml",
+        ) => "code",
         ("text", _) | (_, "txt" | "md" | "csv" | "log") => "text",
         _ => "file",
     }
@@ -64,7 +71,13 @@ pub fn fit((w, h): (u32, u32), max_w: u32, max_h: u32) -> (u32, u32) {
     if w == 0 || h == 0 {
         return (max_w, max_h);
     }
-    let scale = f64::min(1.0, f64::min(f64::from(max_w) / f64::from(w), f64::from(max_h) / f64::from(h)));
+    let scale = f64::min(
+        1.0,
+        f64::min(
+            f64::from(max_w) / f64::from(w),
+            f64::from(max_h) / f64::from(h),
+        ),
+    );
     (
         ((f64::from(w) * scale).round() as u32).max(1),
         ((f64::from(h) * scale).round() as u32).max(1),

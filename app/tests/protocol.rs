@@ -489,15 +489,19 @@ fn arb_member() -> impl Strategy<Value = Member> {
 
 fn arb_event() -> impl Strategy<Value = Event> {
     let kind = prop_oneof![
-        (any::<String>(), "[ -~]{1,64}", any::<Option<u64>>(), any::<bool>()).prop_map(
-            |(text, id, reply_to, edited)| EventKind::Message {
+        (
+            any::<String>(),
+            "[ -~]{1,64}",
+            any::<Option<u64>>(),
+            any::<bool>()
+        )
+            .prop_map(|(text, id, reply_to, edited)| EventKind::Message {
                 text,
                 client_id: ClientMsgId(id),
                 reply_to: reply_to.map(Seq),
                 edited,
                 reactions: Vec::new(),
-            }
-        ),
+            }),
         (any::<u64>(), any::<String>()).prop_map(|(target, text)| EventKind::Edited {
             target: Seq(target),
             text

@@ -175,7 +175,9 @@ impl Backend for Chatdrop {
         let room = self.hub.room(code).await.map_err(internal)?;
         match change {
             Change::Edit { target, text } => room.edit(who, target, text).await.map(drop),
-            Change::React { target, emoji } => room.react(who, target, &emoji, None).await.map(drop),
+            Change::React { target, emoji } => {
+                room.react(who, target, &emoji, None).await.map(drop)
+            }
         }
     }
 

@@ -93,7 +93,12 @@ async fn insert_change(
 impl Room {
     /// `who` changes the text of their message at `target`. Returns the
     /// `edited` event's sequence number, or `None` if the text is the same.
-    pub async fn edit(&self, who: &Member, target: Seq, text: String) -> Result<Option<Seq>, AppError> {
+    pub async fn edit(
+        &self,
+        who: &Member,
+        target: Seq,
+        text: String,
+    ) -> Result<Option<Seq>, AppError> {
         ClientMsg::validate_text(&text)?;
         let mut next = self.writer.lock().await;
         let mut tx = self.store.pool().begin().await.map_err(internal)?;

@@ -89,13 +89,23 @@ pub fn Answering(store: RoomStore, textarea: NodeRef<html::Textarea>) -> impl In
             };
             let at = r.events.binary_search_by_key(&seq, |e| e.seq).ok()?;
             let event = &r.events[at];
-            Some((seq, editing, event.who.name.to_string(), excerpt(&event.kind), r.code.path()))
+            Some((
+                seq,
+                editing,
+                event.who.name.to_string(),
+                excerpt(&event.kind),
+                r.code.path(),
+            ))
         })
     };
     let cancel = move |ev: web_sys::MouseEvent| {
         ev.prevent_default();
         let editing = store.state.with_untracked(|r| r.editing.is_some());
-        store.dispatch(if editing { Input::Edit(None) } else { Input::Reply(None) });
+        store.dispatch(if editing {
+            Input::Edit(None)
+        } else {
+            Input::Reply(None)
+        });
         if let Some(area) = textarea.get_untracked() {
             if editing {
                 area.set_value("");

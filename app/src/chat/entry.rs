@@ -122,7 +122,11 @@ pub fn excerpt(kind: &EventKind) -> String {
             plain = crate::rich::spans(text.lines().next().unwrap_or_default())
                 .into_iter()
                 .map(|span| match span {
-                    Span::Text(t) | Span::Code(t) | Span::Block(t) | Span::Bold(t) | Span::Italic(t) => t,
+                    Span::Text(t)
+                    | Span::Code(t)
+                    | Span::Block(t)
+                    | Span::Bold(t)
+                    | Span::Italic(t) => t,
                     Span::Link { text, .. } => text,
                 })
                 .collect();
@@ -142,7 +146,12 @@ pub fn excerpt(kind: &EventKind) -> String {
 /// A message's reactions: one button per emoji with its count, pressed if
 /// this user is among them, naming who in its title. Each toggles; a plain
 /// form, caught by the log's submit handler.
-fn reactions_bar(seq: Seq, reactions: &[Reaction], me: &UserId, store: RoomStore) -> Option<impl IntoView> {
+fn reactions_bar(
+    seq: Seq,
+    reactions: &[Reaction],
+    me: &UserId,
+    store: RoomStore,
+) -> Option<impl IntoView> {
     if reactions.is_empty() {
         return None;
     }
@@ -196,7 +205,12 @@ fn react_fields(seq: Seq, store: RoomStore) -> impl IntoView {
 /// "Reply" or "Edit": a plain form that comes back to the room with the
 /// composer answering or editing (`?reply=SEQ`, `?edit=SEQ`); with
 /// JavaScript the log's submit handler does it in place.
-fn answer_form(seq: Seq, what: &'static str, label: &'static str, store: RoomStore) -> impl IntoView {
+fn answer_form(
+    seq: Seq,
+    what: &'static str,
+    label: &'static str,
+    store: RoomStore,
+) -> impl IntoView {
     let room = store.state.with_untracked(|r| r.code.path());
     view! {
         <form method="get" action=room class=what>

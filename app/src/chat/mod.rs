@@ -43,7 +43,9 @@ pub async fn post_message(
         Some(target) => {
             let target = Seq(target);
             let edit = Change::Edit { target, text };
-            change(&*backend, &caller, &code, edit).await.map(|()| target)
+            change(&*backend, &caller, &code, edit)
+                .await
+                .map(|()| target)
         }
         None => {
             let id = ClientMsgId(client_id);
@@ -213,12 +215,14 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
         }
     };
     // Without JavaScript nothing connects: no banner then.
-    let status_line = move || match status() {
+    let status_line = move || {
+        match status() {
         Status::Live => None,
         Status::Connecting if !store.hydrated.get() => None,
         Status::Connecting => Some("Connecting…"),
         Status::Reconnecting => Some("Connection lost. Reconnecting…"),
         Status::Offline => Some("You are offline. These are the saved messages; sending resumes when you're back online."),
+    }
     };
     let offline = move || status() == Status::Offline;
 
@@ -292,7 +296,10 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
 
     // Without JavaScript, `?edit=SEQ` comes back with the text to change.
     let editing_text = state
-        .with_untracked(|r| r.editing.and_then(|seq| r.message(seq).map(|(t, _)| t.to_owned())))
+        .with_untracked(|r| {
+            r.editing
+                .and_then(|seq| r.message(seq).map(|(t, _)| t.to_owned()))
+        })
         .unwrap_or_default();
     let day_label = move |day: i64| {
         let today = crate::time::day(store.clock.get(), store.zone.get());
@@ -304,7 +311,9 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
             Row::Day(day) => view! { <li class="day">{move || day_label(day)}</li> }.erase(),
             Row::New => view! { <li class="new-divider">"New"</li> }.erase(),
             Row::Notice { text, .. } => view! { <li class="notice">{text}</li> }.erase(),
-            Row::Entry { event, grouped, .. } => view! { <Entry event grouped me=me.clone() store /> }.erase(),
+            Row::Entry { event, grouped, .. } => {
+                view! { <Entry event grouped me=me.clone() store /> }.erase()
+            }
         }
     };
 
@@ -408,7 +417,11 @@ fn Welcome(invite: String, code: RoomCode) -> impl IntoView {
 }
 
 /// Keeps a following log at the bottom as its content grows.
-fn follow_growth(content: NodeRef<html::Div>, follow: StoredValue<bool>, to_bottom: impl Fn() + Copy + 'static) {
+fn follow_growth(
+    content: NodeRef<html::Div>,
+    follow: StoredValue<bool>,
+    to_bottom: impl Fn() + Copy + 'static,
+) {
     use wasm_bindgen::closure::Closure;
     let Some(element) = content.get() else {
         return;
@@ -475,13 +488,21 @@ fn initials(name: &str) -> String {
     let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
     let first = words.next();
     let last = words.last();
-    first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
+    first
+        .into_iter()
+        .chain(last)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// One of eight steady colours (`0`–`7`) for a user's avatar; the CSS
 /// holds the palette (the page's policy allows no inline styles).
 fn hue(user: &str) -> String {
-    (user.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 8).to_string()
+    (user
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 8)
+    .to_string()
 }
 
 /// Who is online; for an owner, a "Remove" next to everyone else (a plain
@@ -493,7 +514,11 @@ pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
         .state
         .with_untracked(|r| format!("{}/remove", r.code.path()));
     // While this tab is offline, who is here is not known: all show away.
-    let away = move || store.state.with(|r| r.status != Status::Live && store.hydrated.get());
+    let away = move || {
+        store
+            .state
+            .with(|r| r.status != Status::Live && store.hydrated.get())
+    };
     view! {
         <div class="card members" class:away=away>
             <h2>"Here now"</h2>

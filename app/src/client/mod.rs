@@ -479,7 +479,9 @@ impl Room {
         self.resyncing = false;
         let mine = event.who.user == self.me.user;
         match &event.kind {
-            EventKind::Message { client_id, text, .. } => {
+            EventKind::Message {
+                client_id, text, ..
+            } => {
                 if mine {
                     self.pending.retain(|p| &p.id != client_id);
                 } else if self.hidden {

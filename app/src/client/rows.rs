@@ -19,7 +19,11 @@ pub enum Row {
     New,
     /// A message or file; `grouped` under the one before it (same sender,
     /// a few minutes later), so it shows no name.
-    Entry { event: Event, grouped: bool, rev: u32 },
+    Entry {
+        event: Event,
+        grouped: bool,
+        rev: u32,
+    },
     /// A run of joins and leaves (or a removal), said once.
     Notice { seq: Seq, text: String },
 }
@@ -93,8 +97,8 @@ impl Room {
                 new_after = None;
                 previous = None;
             }
-            let grouped = previous
-                .is_some_and(|(who, at)| who == author && event.at - at <= GROUP_WITHIN_MS);
+            let grouped =
+                previous.is_some_and(|(who, at)| who == author && event.at - at <= GROUP_WITHIN_MS);
             rows.push(Row::Entry {
                 event: event.clone(),
                 grouped,
@@ -114,7 +118,9 @@ impl Room {
             && !self.events.iter().any(|e| {
                 matches!(
                     e.kind,
-                    EventKind::Message { .. } | EventKind::File { .. } | EventKind::Tombstone { .. }
+                    EventKind::Message { .. }
+                        | EventKind::File { .. }
+                        | EventKind::Tombstone { .. }
                 ) && self.shows(e)
             })
     }

@@ -165,9 +165,9 @@ impl EventKind {
     /// itself (a deletion, an edit, a reaction).
     pub fn acts_on(&self) -> Option<Seq> {
         match self {
-            Self::Deleted { target } | Self::Edited { target, .. } | Self::Reacted { target, .. } => {
-                Some(*target)
-            }
+            Self::Deleted { target }
+            | Self::Edited { target, .. }
+            | Self::Reacted { target, .. } => Some(*target),
             _ => None,
         }
     }

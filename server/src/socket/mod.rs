@@ -358,7 +358,12 @@ impl Connection<'_> {
             panic!("test hook: a socket task panics");
         }
         if let Some(target) = reply_to {
-            if let Err(error) = self.chatdrop.store.check_reply(&self.room.code, target).await {
+            if let Err(error) = self
+                .chatdrop
+                .store
+                .check_reply(&self.room.code, target)
+                .await
+            {
                 return self.refuse(out, error, Some(id)).await;
             }
         }

@@ -319,6 +319,19 @@ impl Member {
         self.post(app, "/api/post_message", &fields).await
     }
 
+    /// Submits a form as a browser without JavaScript does (it accepts
+    /// HTML, so server functions answer with a redirect).
+    pub async fn submit(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+        http()
+            .post(app.url(path))
+            .header("cookie", &self.cookie)
+            .header("accept", "text/html")
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `POST path` with these form fields and this member's cookie.
     pub async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
         http()

@@ -37,7 +37,10 @@ async fn the_login_page_has_the_labelled_form() {
     );
     assert!(
         page.count(r#"input#login-code[placeholder]"#) == 1
-            && !page.text("p#login-code-hint").unwrap_or_default().is_empty(),
+            && !page
+                .text("p#login-code-hint")
+                .unwrap_or_default()
+                .is_empty(),
         "{html}"
     );
     assert_eq!(
@@ -223,7 +226,11 @@ async fn enter_with_an_empty_code_creates_a_room() {
     let bob = app.person();
     let response = bob.login("Bob", "", "join").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(location(&response).starts_with("/room/"), "{:?}", location(&response));
+    assert!(
+        location(&response).starts_with("/room/"),
+        "{:?}",
+        location(&response)
+    );
     assert_eq!(app.room_count().await, 1);
 }
 

@@ -4,6 +4,7 @@
 mod chat;
 mod closing;
 mod downloads;
+mod edits;
 mod expiry;
 mod helpers;
 mod lifetimes;

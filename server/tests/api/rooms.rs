@@ -29,14 +29,22 @@ async fn leaving_redirects_home_and_keeps_the_name() {
     assert_eq!(location(&response), format!("/?left={code}"));
     assert_eq!(location(&alice.get("/room").await), "/");
 
-    let html = alice.get(&format!("/?left={code}")).await.text().await.unwrap();
+    let html = alice
+        .get(&format!("/?left={code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     let page = Page::parse(&html);
     assert_eq!(
         page.text("h1").as_deref(),
         Some(format!("You left room {code}").as_str()),
         "{html}"
     );
-    assert_eq!(page.text(r#"button[value="join"]"#).as_deref(), Some("Rejoin"));
+    assert_eq!(
+        page.text(r#"button[value="join"]"#).as_deref(),
+        Some("Rejoin")
+    );
     assert_eq!(
         page.attr(r#"input[name="code"]"#, "value").as_deref(),
         Some(code),
