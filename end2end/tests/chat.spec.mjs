@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, create, eventually, join, log, say, serverAndBrowser,
+  MODES, create, eventually, join, log, say, serverAndBrowser, setHidden,
 } from './helpers.mjs';
 
 const members = (p) => p.page.getByRole('list', { name: 'Members' });
@@ -13,13 +13,6 @@ const members = (p) => p.page.getByRole('list', { name: 'Members' });
 async function count(p, text) {
   return log(p).getByText(text, { exact: true }).count();
 }
-
-/** Headless Chromium has no background tabs: pretend this one is hidden. */
-const setHidden = (p, hidden) => p.page.evaluate((h) => {
-  Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
-  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-}, hidden);
 
 describe('chat with JavaScript', () => {
   const mode = MODES[0];

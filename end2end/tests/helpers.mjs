@@ -1,11 +1,13 @@
 // Shared by the browser tests: start the real chatdrop binary on a free port
 // with a fresh data dir, and open people in Debian's Chromium.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -202,5 +204,66 @@ export async function say(p, text) {
   const box = p.page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
+}
+
+
+/** Posts `text` with the composer's Send button (Enter needs JavaScript). */
+export async function send(p, text) {
+  await p.page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await p.page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** The log entry holding `text`. */
+export const entry = (p, text) => log(p).getByRole('listitem').filter({ hasText: text });
+
+/**
+ * A button of the entry holding `text`: its tools show on hover (always,
+ * on touch screens), so the pointer goes there first, as a reader's does.
+ */
+export async function tool(p, text, name) {
+  await entry(p, text).hover();
+  return entry(p, text).getByRole('button', { name, exact: true });
+}
+
+/** Headless Chromium has no background tabs: pretend this one is hidden. */
+export const setHidden = (p, hidden) => p.page.evaluate((h) => {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+}, hidden);
+
+/** A real PNG of `width`×`height` noise pixels: incompressible, so large. */
+export function png(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'ascii');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) rows.push(Buffer.from([0]), randomBytes(width * 3));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 

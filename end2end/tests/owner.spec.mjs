@@ -4,28 +4,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, create, join, log, person, serverAndBrowser,
+  MODES, create, entry, join, log, person, send, serverAndBrowser, tool,
 } from './helpers.mjs';
 
 /** Opens the room's settings from its header, as the owner. */
 async function openSettings(p) {
   await p.page.getByRole('button', { name: 'Room settings' }).click();
   await p.page.getByRole('heading', { name: 'Room settings' }).waitFor();
-}
-
-/** Posts `text` with the composer's Send button (Enter needs JavaScript). */
-async function send(p, text) {
-  await p.page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await p.page.getByRole('button', { name: 'Send' }).click();
-}
-
-/** The log entry holding `text`. */
-const entry = (p, text) => log(p).getByRole('listitem').filter({ hasText: text });
-// A message's tools show on hover (or always, on touch screens), as a
-// reader's pointer reveals them.
-async function tool(p, text, name) {
-  await entry(p, text).hover();
-  return entry(p, text).getByRole('button', { name, exact: true });
 }
 
 for (const mode of MODES) {

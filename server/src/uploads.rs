@@ -43,6 +43,8 @@ pub struct NewUpload<'a> {
     pub size: u64,
     /// The object holding its bytes, if they are all here already.
     pub sha256: Option<&'a str>,
+    /// That object's pixel size, for an image (read when it was reused).
+    pub dimensions: Option<(u32, u32)>,
 }
 
 const COLUMNS: &str =
@@ -69,8 +71,9 @@ impl Store {
         };
         let inserted = sqlx::query(
             "INSERT INTO uploads (id, room, uploader, client_id, name, mime, size, received,
-                                  status, sha256, created_at, complete_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  status, sha256, width, height, created_at, complete_at,
+                                  updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (room, uploader, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
         .bind(&id.0)
@@ -83,6 +86,8 @@ impl Store {
         .bind(received as i64)
         .bind(status)
         .bind(upload.sha256)
+        .bind(upload.dimensions.map(|d| d.0))
+        .bind(upload.dimensions.map(|d| d.1))
         .bind(now)
         .bind(upload.sha256.map(|_| now))
         .bind(now)

@@ -212,9 +212,14 @@ impl SharedFile {
     /// Whether it gets an inline preview (and its pixel size read): raster
     /// images only. `/uploads/` serves these inline, with audio and video.
     pub fn is_previewable_image(&self) -> bool {
-        matches!(
-            self.mime.as_str(),
-            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-        )
+        is_previewable_mime(&self.mime)
     }
+}
+
+/// Whether files of this (cleaned) type are shown inline as images.
+pub fn is_previewable_mime(mime: &str) -> bool {
+    matches!(
+        mime,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    )
 }

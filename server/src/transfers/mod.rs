@@ -123,7 +123,8 @@ impl Transfers {
             return Err(AppError::FileTypeTooLong);
         }
         let mime = clean_mime(&offer.mime);
-        let sha256 = self.known_content(room, me, &offer).await?;
+        let known = self.known_content(room, me, &offer, &mime).await?;
+        let (sha256, dimensions) = known.map_or((None, None), |(sha, dims)| (Some(sha), dims));
         let (row, fresh) = self
             .store
             .insert_upload(NewUpload {
@@ -134,6 +135,7 @@ impl Transfers {
                 mime: &mime,
                 size: offer.size,
                 sha256: sha256.as_deref(),
+                dimensions,
             })
             .await
             .map_err(storage)?;
@@ -160,19 +162,22 @@ impl Transfers {
         }
     }
 
-    /// The stored object an offer needs no bytes for: content this room or
-    /// this person shared before, or the empty file.
+    /// The stored object an offer needs no bytes for (content this room or
+    /// this person shared before, or the empty file), with its pixel size
+    /// if it is an image, so a re-shared photo reserves its box as the
+    /// first one did.
     async fn known_content(
         &self,
         room: &RoomCode,
         me: &Member,
         offer: &Offer,
-    ) -> Result<Option<String>, AppError> {
+        mime: &str,
+    ) -> Result<Option<(String, Option<(u32, u32)>)>, AppError> {
         if offer.size == 0 {
             let files = self.files.clone();
             return blocking(move || files.put(b"").map_err(std::io::Error::other))
                 .await
-                .map(Some)
+                .map(|sha| Some((sha, None)))
                 .map_err(storage);
         }
         let Some(sha) = offer.sha256.clone() else {
@@ -181,15 +186,28 @@ impl Transfers {
         let Some(path) = self.files.object_path(&sha) else {
             return Ok(None);
         };
-        if !blocking(move || Ok(path.is_file())).await.unwrap_or(false) {
+        let image = app::protocol::is_previewable_mime(mime);
+        let found = blocking(move || {
+            if !path.is_file() {
+                return Ok(None);
+            }
+            Ok(Some(if image {
+                pipeline::image_size(&path)
+            } else {
+                None
+            }))
+        })
+        .await
+        .unwrap_or(None);
+        let Some(dimensions) = found else {
             return Ok(None);
-        }
+        };
         let reusable = self
             .store
             .may_reuse(&sha, room, &me.user)
             .await
             .map_err(storage)?;
-        Ok(reusable.then_some(sha))
+        Ok(reusable.then_some((sha, dimensions)))
     }
 
     /// Continues `me`'s unfinished upload after a reconnect or a restart:

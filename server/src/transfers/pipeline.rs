@@ -25,6 +25,15 @@ pub struct Sealed {
     pub dimensions: Option<(u32, u32)>,
 }
 
+/// An image's pixel size from its header, if it can be read.
+pub fn image_size(path: &std::path::Path) -> Option<(u32, u32)> {
+    let size = imagesize::size(path).ok()?;
+    Some((
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    ))
+}
+
 /// Runs `work` on a blocking thread; a panic there reads as an I/O error.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
@@ -92,13 +101,7 @@ impl Writer {
         tokio::task::spawn_blocking(move || {
             self.file.sync_all()?;
             let sha256 = files::hex(&self.hasher.finalize());
-            let dimensions = if image {
-                imagesize::size(&path).ok().and_then(|d| {
-                    Some((u32::try_from(d.width).ok()?, u32::try_from(d.height).ok()?))
-                })
-            } else {
-                None
-            };
+            let dimensions = if image { image_size(&path) } else { None };
             drop(self.file);
             files.adopt(&path, &sha256)?;
             Ok(Sealed { sha256, dimensions })

@@ -164,6 +164,7 @@ async fn an_unfinished_upload_is_never_served() {
         mime: "application/octet-stream",
         size: 1 << 30,
         sha256: None,
+        dimensions: None,
     };
     let (row, _) = app.store.insert_upload(upload).await.unwrap();
     assert_eq!(

@@ -132,6 +132,7 @@ impl TestApp {
             mime,
             size: bytes.len() as u64,
             sha256: Some(&sha256),
+            dimensions: None,
         };
         let (row, _) = self.store.insert_upload(upload).await.unwrap();
         row.file.id.href()

@@ -522,6 +522,29 @@ async fn an_image_gets_its_dimensions_for_the_preview() {
     assert_eq!(page.count(&preview), 1, "inline preview");
     assert_eq!(page.attr(&preview, "width").as_deref(), Some("3"));
     assert_eq!(page.attr(&preview, "height").as_deref(), Some("2"));
+
+    // The same photo shared again is complete at once (its content is
+    // known) and still knows its size, so its box is reserved too.
+    let sha256 = server::files::hex(&<sha2::Sha256 as sha2::Digest>::digest(&png));
+    a.send(&ClientMsg::Offer {
+        id: app::protocol::ClientMsgId("img-again".into()),
+        name: "dot again.png".into(),
+        size: png.len() as u64,
+        mime: "image/png".into(),
+        sha256: Some(sha256),
+    })
+    .await;
+    let again = loop {
+        let file = file_event(&mut b).await;
+        if file.name == "dot again.png" {
+            break file;
+        }
+    };
+    assert_eq!(again.status, FileStatus::Complete, "no bytes needed");
+    assert_eq!(again.dimensions, Some((3, 2)));
+    let page = Page::parse(&alice.page(&app, &format!("/room/{}", alice.code())).await);
+    let preview = format!(r#"button.preview img[src="/uploads/{}"]"#, again.id.0);
+    assert_eq!(page.attr(&preview, "width").as_deref(), Some("3"));
 }
 
 #[tokio::test]
