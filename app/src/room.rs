@@ -204,7 +204,8 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
                             <div class="invite-actions">
                                 <button type="button" on:click=copy_link.clone()>{label("link", "Copy invite link")}</button>
                                 <button type="button" on:click=copy_code.clone()>{label("code", "Copy code")}</button>
-                                {can_share.get().then(|| view! { <button type="button" on:click=share_link.clone()>"Share…"</button> })}
+                                // Its own closure: appearing re-renders nothing else.
+                                {let share_link = share_link.clone(); move || can_share.get().then(|| view! { <button type="button" on:click=share_link.clone()>"Share…"</button> })}
                             </div>
                         })}
                         <p role="status" class="hint">{move || (copied.get() == Some("failed")).then_some("Couldn't copy: select the link and copy it yourself.")}</p>

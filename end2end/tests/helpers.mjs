@@ -213,8 +213,9 @@ export async function send(p, text) {
   await p.page.getByRole('button', { name: 'Send' }).click();
 }
 
-/** The log entry holding `text`. */
-export const entry = (p, text) => log(p).getByRole('listitem').filter({ hasText: text });
+/** The log entry whose own text (a message's, a file's name) holds `text`. */
+export const entry = (p, text) => log(p).getByRole('listitem')
+  .filter({ has: p.page.locator('.text, .file-name', { hasText: text }) });
 
 /**
  * A button of the entry holding `text`: its tools show on hover (always,

@@ -394,7 +394,7 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
                     on:input=on_input
                     on:paste=on_paste
                 >{editing_text}</textarea>
-                <button type="submit" class="primary" disabled=offline>"Send"</button>
+                <button type="submit" class="primary send" disabled=offline><span class="send-label">"Send"</span></button>
             </form>
         </div>
     }
@@ -505,6 +505,16 @@ fn hue(user: &str) -> String {
     .to_string()
 }
 
+/// Who is here: those online, and always the reader (whose page is open
+/// even before its socket is, or without JavaScript, with none).
+fn here(online: &[Member], me: &Member) -> Vec<Member> {
+    let mut list = online.to_vec();
+    if !list.iter().any(|m| m.user == me.user) {
+        list.insert(0, me.clone());
+    }
+    list
+}
+
 /// Who is online; for an owner, a "Remove" next to everyone else (a plain
 /// form: the owner lands on the settings page, which suggests locking).
 #[component]
@@ -524,7 +534,7 @@ pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
             <h2>"Here now"</h2>
             {move || away().then(|| view! { <p class="away-note">"Reconnecting: who's here may have changed."</p> })}
             <ul role="list" aria-label="Members">
-                <For each=move || store.state.with(|r| r.members.clone()) key=|m| m.user.clone() let(member)>
+                <For each=move || store.state.with(|r| here(&r.members, &r.me)) key=|m| m.user.clone() let(member)>
                     <li>
                         <span class="avatar" aria-hidden="true" data-initials=initials(member.name.as_str())
                             data-hue=hue(&member.user.0)></span>

@@ -278,6 +278,9 @@ impl Room {
                 self.online = online;
                 match (online, self.status) {
                     (false, _) => self.status = Status::Offline,
+                    // A socket that lived through it is still live; else
+                    // the socket loop is reconnecting at once.
+                    (true, Status::Offline) if self.connected => self.status = Status::Live,
                     (true, Status::Offline) => self.status = Status::Reconnecting,
                     _ => {}
                 }

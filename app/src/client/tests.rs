@@ -317,6 +317,15 @@ fn closing_codes_say_what_happened() {
 }
 
 #[test]
+fn a_socket_that_outlives_a_network_blip_is_live_again() {
+    let mut room = live_room(0);
+    room.apply(Input::Network(false), NOW);
+    assert_eq!(room.status, Status::Offline);
+    room.apply(Input::Network(true), NOW);
+    assert_eq!(room.status, Status::Live, "no message needed to say so");
+}
+
+#[test]
 fn presence_replaces_who_is_here() {
     let mut room = live_room(0);
     room.apply(

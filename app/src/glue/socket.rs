@@ -37,9 +37,33 @@ pub async fn run(store: RoomStore, link: Rc<Link>) {
         }
         // Jitter spreads a whole room's reconnects after a restart.
         let wait = backoff / 2 + (js_sys::Math::random() * f64::from(backoff / 2)) as u32;
-        gloo_timers::future::TimeoutFuture::new(wait).await;
-        backoff = (backoff * 2).min(BACKOFF_MAX);
+        backoff = if pause(wait, &link).await {
+            BACKOFF_MIN
+        } else {
+            (backoff * 2).min(BACKOFF_MAX)
+        };
     }
+}
+
+/// Waits `ms` before the next attempt, and while the device is offline
+/// (trying then only fails); cut short when the network comes back, so
+/// the room reconnects at once rather than after a long backoff. `true`
+/// if it came back.
+async fn pause(ms: u32, link: &Link) -> bool {
+    const STEP: u32 = 250;
+    let online = || window().navigator().on_line();
+    let mut was_offline = !online();
+    let mut waited = 0;
+    while !link.stopped() && (waited < ms || !online()) {
+        gloo_timers::future::TimeoutFuture::new(STEP).await;
+        waited += STEP;
+        match online() {
+            true if was_offline => return true,
+            true => {}
+            false => was_offline = true,
+        }
+    }
+    false
 }
 
 /// One connection, until it ends; `true` if it was live at some point.
