@@ -4,7 +4,7 @@
 # Prints markdown tables. Takes about ten minutes on 2 cores.
 #
 #   scripts/bench.sh            everything
-#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page)
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page, lighthouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-all}
@@ -100,6 +100,14 @@ if [[ $only == all || $only == page ]]; then
   stop "$chatdrop"
   echo; echo "## first load in Chromium, throttled like a slow phone"; echo
   (cd end2end && CHATDROP_BIN=../target/release/chatdrop node bench/first-load.mjs 10)
+fi
+
+if [[ $only == all || $only == lighthouse ]]; then
+  # Lighthouse from npm (benchmark-only: `make test` never installs it).
+  make -s build-release >/dev/null 2>&1
+  [[ -d scripts/bench/node_modules/lighthouse ]] || (cd scripts/bench && npm install --silent --no-audit --no-fund)
+  echo; echo "## Lighthouse, mobile preset, Debian's Chromium"; echo
+  (cd end2end && CHATDROP_BIN=../target/release/chatdrop CHROME_PATH=/usr/bin/chromium node bench/lighthouse.mjs 3)
 fi
 
 if [[ $only == all || $only == upload ]]; then

@@ -268,3 +268,19 @@ export function png(width, height) {
   ]);
 }
 
+
+/** Drops a file made of `bytes` onto the chat, as a file manager would. */
+export async function drop(p, name, type, bytes) {
+  const transfer = await p.page.evaluateHandle(({ b64, name: fileName, type: fileType }) => {
+    const raw = atob(b64);
+    const data = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], fileName, { type: fileType }));
+    return dt;
+  }, { b64: bytes.toString('base64'), name, type });
+  const target = p.page.locator('.chat');
+  await target.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+}

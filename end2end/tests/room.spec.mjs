@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, create, entry, eventually, join, log, person, png, say, send, serverAndBrowser,
+  MODES, create, drop, entry, eventually, join, log, person, png, say, send, serverAndBrowser,
   setHidden, tool,
 } from './helpers.mjs';
 
@@ -27,21 +27,6 @@ async function chatter(p, mode, prefix, count) {
   }
 }
 
-/** Drops an image onto the chat, as a file manager would. */
-async function dropImage(p, name, bytes) {
-  const transfer = await p.page.evaluateHandle(({ b64, fileName }) => {
-    const raw = atob(b64);
-    const data = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
-    const dt = new DataTransfer();
-    dt.items.add(new File([data], fileName, { type: 'image/png' }));
-    return dt;
-  }, { b64: bytes.toString('base64'), fileName: name });
-  for (const type of ['dragenter', 'dragover', 'drop']) {
-    await p.page.locator('.chat').dispatchEvent(type, { dataTransfer: transfer });
-  }
-}
-
 describe('the room: what needs JavaScript', () => {
   const mode = MODES[0];
   const env = serverAndBrowser();
@@ -51,7 +36,7 @@ describe('the room: what needs JavaScript', () => {
     const bob = await join(env.browser, env.server, mode, 'Bob', code);
     await chatter(alice, mode, 'filler line', 20);
 
-    await dropImage(bob, 'tall.png', png(600, 900));
+    await drop(bob, 'tall.png', 'image/png', png(600, 900));
     const preview = log(alice).getByRole('button', { name: 'View tall.png' }).locator('img');
     await eventually(async () => assert.ok(await preview.evaluate((img) => img.complete && img.naturalWidth > 0)), 15_000);
     // Its box was reserved from the stored size, capped in height.
@@ -214,7 +199,7 @@ describe('the room: what needs JavaScript', () => {
 
   it('opens an image in a viewer that Esc and "Close" dismiss, keeping the download link', async () => {
     const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
-    await dropImage(alice, 'view-me.png', png(300, 200));
+    await drop(alice, 'view-me.png', 'image/png', png(300, 200));
     const bob = await join(env.browser, env.server, MODES[1], 'Bob', code);
     for (const p of [alice, bob]) {
       const open = log(p).getByRole('button', { name: 'View view-me.png' });
