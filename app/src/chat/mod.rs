@@ -487,7 +487,7 @@ fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 fn initials(name: &str) -> String {
     let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
     let first = words.next();
-    let last = words.last();
+    let last = words.next_back();
     first
         .into_iter()
         .chain(last)
