@@ -157,7 +157,7 @@ pub fn RoomScreen(room: RoomView) -> impl IntoView {
             </form>
         }
     };
-    let qr = crate::routes::qr_path(&code);
+    let qr = crate::routes::qr_path(code.as_str());
 
     view! {
         <section class="room" aria-labelledby="room-title">

@@ -21,8 +21,10 @@ pub const DELETE_ENTRY: &str = "/room/{code}/entries/delete";
 /// `GET`: the QR code of a room's invite link, as SVG (members only).
 pub const QR: &str = "/room/{code}/qr.svg";
 /// The QR code's address for room `code`.
-pub fn qr_path(code: &crate::protocol::RoomCode) -> String {
-    QR.replace("{code}", code.as_str())
+/// (Takes the code as text: `protocol` builds on this module, not the
+/// other way round.)
+pub fn qr_path(code: &str) -> String {
+    QR.replace("{code}", code)
 }
 /// A redirect to the caller's room.
 pub const MY_ROOM: &str = "/room";

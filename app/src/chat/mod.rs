@@ -411,7 +411,7 @@ fn Welcome(invite: String, code: RoomCode) -> impl IntoView {
             <h2>"Invite someone to start"</h2>
             <p>"Share this link, or let them scan the code:"</p>
             <a class="invite-link" href=invite.clone()>{invite.clone()}</a>
-            <img class="qr" src=crate::routes::qr_path(&code) width="176" height="176" alt="QR code of the invite link" />
+            <img class="qr" src=crate::routes::qr_path(code.as_str()) width="176" height="176" alt="QR code of the invite link" />
         </div>
     }
 }
