@@ -7,6 +7,10 @@
 
 mod actions;
 mod entry;
+mod log_parts;
+mod members;
+
+pub use self::members::Members;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -21,6 +25,7 @@ use crate::store::RoomStore;
 use crate::units;
 
 use self::entry::{display_name, Entry};
+use self::log_parts::{follow_growth, Welcome};
 
 /// Posts a message (or, with `edit`, the new text of one) from the form
 /// used without JavaScript, then sends the browser back to the room, at
@@ -403,46 +408,6 @@ pub fn Chat(code: RoomCode, me: Member, invite: String, store: RoomStore) -> imp
     .erase()
 }
 
-/// A quiet room's first words: the invite link and its QR code.
-#[component]
-fn Welcome(invite: String, code: RoomCode) -> impl IntoView {
-    view! {
-        <div class="welcome">
-            <h2>"Invite someone to start"</h2>
-            <p>"Share this link, or let them scan the code:"</p>
-            <a class="invite-link" href=invite.clone()>{invite.clone()}</a>
-            <img class="qr" src=crate::routes::qr_path(code.as_str()) width="176" height="176" alt="QR code of the invite link" />
-        </div>
-    }
-}
-
-/// Keeps a following log at the bottom as its content grows.
-fn follow_growth(
-    content: NodeRef<html::Div>,
-    follow: StoredValue<bool>,
-    to_bottom: impl Fn() + Copy + 'static,
-) {
-    use wasm_bindgen::closure::Closure;
-    let Some(element) = content.get() else {
-        return;
-    };
-    // Leaving the room disposes `follow`; the observer then stops itself,
-    // so a log left behind by back/forward never reaches the reactive graph.
-    let grew = Closure::<dyn Fn(wasm_bindgen::JsValue, web_sys::ResizeObserver)>::new(
-        move |_entries, observer: web_sys::ResizeObserver| match follow.try_get_value() {
-            Some(true) => to_bottom(),
-            Some(false) => {}
-            None => observer.disconnect(),
-        },
-    );
-    if let Ok(observer) = web_sys::ResizeObserver::new(grew.as_ref().unchecked_ref()) {
-        observer.observe(&element);
-    }
-    // A few bytes per room visited: the browser holds the callback for as
-    // long as the observer may call it.
-    grew.forget();
-}
-
 /// Loads the page of history before the first shown event, keeping the
 /// reader's place.
 fn load_earlier(code: RoomCode, store: RoomStore, scroller: NodeRef<html::Div>) {
@@ -481,80 +446,4 @@ fn carries_files(ev: &web_sys::DragEvent) -> bool {
 fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
         .unwrap_or_default()
-}
-
-/// Up to two initials of a name, for its avatar.
-fn initials(name: &str) -> String {
-    let mut words = name.split_whitespace().filter_map(|w| w.chars().next());
-    let first = words.next();
-    let last = words.next_back();
-    first
-        .into_iter()
-        .chain(last)
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
-/// One of eight steady colours (`0`–`7`) for a user's avatar; the CSS
-/// holds the palette (the page's policy allows no inline styles).
-fn hue(user: &str) -> String {
-    (user
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % 8)
-    .to_string()
-}
-
-/// Who is here: those online, and always the reader (whose page is open
-/// even before its socket is, or without JavaScript, with none).
-fn here(online: &[Member], me: &Member) -> Vec<Member> {
-    let mut list = online.to_vec();
-    if !list.iter().any(|m| m.user == me.user) {
-        list.insert(0, me.clone());
-    }
-    list
-}
-
-/// Who is online; for an owner, a "Remove" next to everyone else (a plain
-/// form: the owner lands on the settings page, which suggests locking).
-#[component]
-pub fn Members(me: Member, store: RoomStore) -> impl IntoView {
-    let owner = move || store.state.with(|r| r.settings.owners.contains(&r.me.user));
-    let remove = store
-        .state
-        .with_untracked(|r| format!("{}/remove", r.code.path()));
-    // While this tab is offline, who is here is not known: all show away.
-    let away = move || {
-        store
-            .state
-            .with(|r| r.status != Status::Live && store.hydrated.get())
-    };
-    view! {
-        <div class="card members" class:away=away>
-            <h2>"Here now"</h2>
-            {move || away().then(|| view! { <p class="away-note">"Reconnecting: who's here may have changed."</p> })}
-            <ul role="list" aria-label="Members">
-                <For each=move || store.state.with(|r| here(&r.members, &r.me)) key=|m| m.user.clone() let(member)>
-                    <li>
-                        <span class="avatar" aria-hidden="true" data-initials=initials(member.name.as_str())
-                            data-hue=hue(&member.user.0)></span>
-                        {member.name.to_string()}
-                        {(member.user == me.user).then_some(view! { <span class="you">" (you)"</span> })}
-                        {(member.user != me.user).then(|| {
-                            let (remove, user, name) = (remove.clone(), member.user.0.clone(), member.name.to_string());
-                            move || owner().then(|| view! {
-                                <form method="post" action=remove.clone() class="inline">
-                                    <input type="hidden" name="user" value=user.clone() />
-                                    // The label is drawn by CSS: the list item's text stays the
-                                    // name alone, as it reads for everyone else.
-                                    <button type="submit" class="small remove" aria-label="Remove" title=format!("Remove {name} from the room")></button>
-                                </form>
-                            })
-                        })}
-                    </li>
-                </For>
-            </ul>
-        </div>
-    }
-    .erase()
 }
