@@ -81,7 +81,7 @@ fi
 if [[ $only == all || $only == page ]]; then
   # The release site (WASM included) and ab (Debian's apache2-utils).
   make -s build-release >/dev/null 2>&1
-  command -v ab >/dev/null || { echo "page: needs ab: apt-get install apache2-utils" >&2; exit 1; }
+  command -v ab >/dev/null || apt-get install -y -qq apache2-utils >/dev/null || { echo "page: needs ab: apt-get install apache2-utils" >&2; exit 1; }
   echo; echo "## bundle sizes (bytes: raw, gzip -9, brotli q11)"; echo
   for f in target/site/pkg/chatdrop.{wasm,js,css}; do
     echo "$f $(wc -c <"$f") $(gzip -9c "$f" | wc -c) $(node -e 'process.stdout.write(String(require("zlib").brotliCompressSync(require("fs").readFileSync(process.argv[1]), {params: {[require("zlib").constants.BROTLI_PARAM_QUALITY]: 11}}).length))' "$f")"

@@ -1,9 +1,11 @@
 //! A message's text as it is shown: links, e-mail addresses, inline
 //! `code`, code blocks, *bold* and _italic_. One function, used by the
 //! server's rendering and the browser's alike, that splits the text into
-//! [`Span`]s; the view draws each as an element with the text inside, so
-//! no markup in a message ever reaches the page as markup. Links are only
-//! ever `https:`, `http:` or `mailto:`, built here.
+//! [`Span`]s; [`html`] writes each as an element with the text escaped
+//! inside, so no markup in a message ever reaches the page as markup.
+//! Links are only ever `https:`, `http:` or `mailto:`, built here.
+
+use crate::markup::{element, push};
 
 /// A piece of a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +42,33 @@ pub fn spans(text: &str) -> Vec<Span> {
         rest = rest.strip_prefix('\n').unwrap_or(rest);
     }
     inline(rest, &mut out);
+    out
+}
+
+/// The message as HTML: its spans as elements, every text escaped; links
+/// open in a new tab and tell the site nothing.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for span in spans(text) {
+        match span {
+            Span::Text(text) => push(&mut out, &text),
+            Span::Link { href, text } => {
+                out.push_str("<a href=\"");
+                push(&mut out, &href);
+                out.push_str("\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">");
+                push(&mut out, &text);
+                out.push_str("</a>");
+            }
+            Span::Code(text) => element(&mut out, "code", "", &text),
+            Span::Block(text) => {
+                out.push_str("<pre>");
+                element(&mut out, "code", "", &text);
+                out.push_str("</pre>");
+            }
+            Span::Bold(text) => element(&mut out, "strong", "", &text),
+            Span::Italic(text) => element(&mut out, "em", "", &text),
+        }
+    }
     out
 }
 
@@ -331,6 +360,21 @@ mod tests {
         assert_eq!(spans("a ` b"), vec![text("a ` b")]);
         assert_eq!(spans("*not\nbold*"), vec![text("*not\nbold*")]);
         assert_eq!(spans(""), vec![]);
+    }
+
+    #[test]
+    fn html_escapes_every_text_and_builds_only_its_own_links() {
+        assert_eq!(
+            html("see https://x.org/?a=1&b=2 \"q\" or *<b>bold</b>* `<i>`"),
+            "see <a href=\"https://x.org/?a=1&amp;b=2\" target=\"_blank\" \
+             rel=\"noopener noreferrer nofollow\">https://x.org/?a=1&amp;b=2</a> \
+             &quot;q&quot; or <strong>&lt;b&gt;bold&lt;/b&gt;</strong> <code>&lt;i&gt;</code>"
+        );
+        assert_eq!(html("javascript:alert(1)"), "javascript:alert(1)");
+        assert_eq!(
+            html("```\n<script>\n```"),
+            "<pre><code>&lt;script&gt;</code></pre>"
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! One entry of the log: a message, a notice, or a shared file with its
 //! progress, link and preview.
 
+use std::fmt::Write;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client::Upload;
 use crate::erase::Erase;
+use crate::markup::{element, escape};
 use crate::protocol::{Event, EventKind, FileStatus, Reaction, Seq, SharedFile, UserId, REACTIONS};
 use crate::rich::Span;
 use crate::store::{now_ms, RoomStore};
@@ -42,14 +45,9 @@ pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl 
             <li class="msg" class:mine=mine class:grouped=grouped id=id>
                 {meta}
                 {reply_to.map(|target| quote(target, store))}
-                <div class="text">{rich(&text)}{edited.then(|| view! { <span class="edited">" (edited)"</span> })}</div>
+                <div class="text" inner_html=text_html(&text, edited)></div>
                 {reactions_bar(seq, &reactions, &me, store)}
-                <div class="tools">
-                    {answer_form(seq, "reply", "Reply", store)}
-                    {react_picker(seq, store)}
-                    {mine.then(|| answer_form(seq, "edit", "Edit", store))}
-                    {delete_form(seq, mine, store)}
-                </div>
+                <div class="tools" inner_html=tools(seq, true, mine, store)></div>
             </li>
         }
         .erase(),
@@ -57,10 +55,7 @@ pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl 
             <li class="msg file" class:mine=mine class:grouped=grouped id=id>
                 {meta}
                 <FileCard file seq store />
-                <div class="tools">
-                    {answer_form(seq, "reply", "Reply", store)}
-                    {delete_form(seq, mine, store)}
-                </div>
+                <div class="tools" inner_html=tools(seq, false, mine, store)></div>
             </li>
         }
         .erase(),
@@ -76,22 +71,14 @@ pub fn Entry(event: Event, grouped: bool, me: UserId, store: RoomStore) -> impl 
     }
 }
 
-/// A message's text, with its links, code and emphasis.
-fn rich(text: &str) -> Vec<leptos::prelude::AnyView> {
-    crate::rich::spans(text)
-        .into_iter()
-        .map(|span| match span {
-            Span::Text(text) => text.erase(),
-            Span::Link { href, text } => view! {
-                <a href=href target="_blank" rel="noopener noreferrer nofollow">{text}</a>
-            }
-            .erase(),
-            Span::Code(text) => view! { <code>{text}</code> }.erase(),
-            Span::Block(text) => view! { <pre><code>{text}</code></pre> }.erase(),
-            Span::Bold(text) => view! { <strong>{text}</strong> }.erase(),
-            Span::Italic(text) => view! { <em>{text}</em> }.erase(),
-        })
-        .collect()
+/// A message's text, with its links, code and emphasis, and whether it
+/// was edited.
+fn text_html(text: &str, edited: bool) -> String {
+    let mut html = crate::rich::html(text);
+    if edited {
+        html.push_str(r#"<span class="edited"> (edited)</span>"#);
+    }
+    html
 }
 
 /// The quote above a reply: who wrote what it answers and how it began;
@@ -104,12 +91,10 @@ fn quote(target: Seq, store: RoomStore) -> impl IntoView {
             None => (String::new(), "An earlier message".to_owned()),
         }
     });
-    view! {
-        <a class="quote" href=format!("#e{}", target.0)>
-            <span class="quote-who">{who}</span>
-            <span class="quote-text">{said}</span>
-        </a>
-    }
+    let mut inside = String::new();
+    element(&mut inside, "span", r#"class="quote-who""#, &who);
+    element(&mut inside, "span", r#"class="quote-text""#, &said);
+    view! { <a class="quote" href=format!("#e{}", target.0) inner_html=inside></a> }
 }
 
 /// How a message or file is quoted: its first line, shortened.
@@ -155,88 +140,80 @@ fn reactions_bar(
     if reactions.is_empty() {
         return None;
     }
-    let chips: Vec<_> = reactions
-        .iter()
-        .map(|r| {
-            let pressed = r.by.iter().any(|m| &m.user == me);
-            let names: Vec<&str> = r.by.iter().map(|m| m.name.as_str()).collect();
-            view! {
-                <button type="submit" name="emoji" value=r.emoji.clone() class="chip" class:mine=pressed
-                    aria-pressed=pressed.to_string() title=names.join(", ")>
-                    {r.emoji.clone()} " " <span class="count">{r.by.len().to_string()}</span>
-                </button>
-            }
-        })
-        .collect();
-    Some(view! {
-        <form method="post" action="/api/react" class="react reactions">
-            {react_fields(seq, store)}
-            {chips}
-        </form>
-    })
-}
-
-/// "React": opens the emoji to react with (a popover: no script needed).
-fn react_picker(seq: Seq, store: RoomStore) -> impl IntoView {
-    let id = format!("react-{}", seq.0);
-    let emoji: Vec<_> = REACTIONS
-        .iter()
-        .map(|e| view! { <button type="submit" name="emoji" value=*e>{*e}</button> })
-        .collect();
-    view! {
-        <button type="button" class="small quiet" popovertarget=id.clone()>"React"</button>
-        <div popover="auto" id=id class="picker">
-            <form method="post" action="/api/react" class="react">
-                {react_fields(seq, store)}
-                {emoji}
-            </form>
-        </div>
+    let mut chips = react_fields(seq, store);
+    for r in reactions {
+        let pressed = r.by.iter().any(|m| &m.user == me);
+        let names: Vec<&str> = r.by.iter().map(|m| m.name.as_str()).collect();
+        let _ = write!(
+            chips,
+            r#"<button type="submit" name="emoji" value="{emoji}" class="chip{mine}" aria-pressed="{pressed}" title="{names}">{emoji} <span class="count">{count}</span></button>"#,
+            emoji = escape(&r.emoji),
+            mine = if pressed { " mine" } else { "" },
+            names = escape(&names.join(", ")),
+            count = r.by.len(),
+        );
     }
+    Some(
+        view! { <form method="post" action="/api/react" class="react reactions" inner_html=chips></form> },
+    )
 }
 
-fn react_fields(seq: Seq, store: RoomStore) -> impl IntoView {
-    let code = store.state.with_untracked(|r| r.code.to_string());
-    view! {
-        <input type="hidden" name="code" value=code />
-        <input type="hidden" name="seq" value=seq.0.to_string() />
-    }
-}
-
-/// "Reply" or "Edit": a plain form that comes back to the room with the
-/// composer answering or editing (`?reply=SEQ`, `?edit=SEQ`); with
-/// JavaScript the log's submit handler does it in place.
-fn answer_form(
-    seq: Seq,
-    what: &'static str,
-    label: &'static str,
-    store: RoomStore,
-) -> impl IntoView {
-    let room = store.state.with_untracked(|r| r.code.path());
-    view! {
-        <form method="get" action=room class=what>
-            <input type="hidden" name=what value=seq.0.to_string() />
-            <button type="submit" class="small quiet">{label}</button>
-        </form>
-    }
-}
-
-/// An entry's "Delete", for its author and the room's owners (as they
-/// are when the entry is shown): a plain form, no code per entry. Pressing
-/// it asks to confirm, in place with JavaScript (the log catches the submit,
-/// see `deleting.rs`), or by coming back with `?delete=` without.
-fn delete_form(seq: Seq, mine: bool, store: RoomStore) -> Option<impl IntoView> {
-    let (may, action) = store.state.with_untracked(|r| {
-        let owner = r.settings.owners.contains(&r.me.user);
-        (mine || owner, format!("{}/entries/delete", r.code.path()))
+/// An entry's buttons, as plain forms the log's submit handler catches
+/// (entries carry no code of their own); without JavaScript they go to
+/// the server. "Reply" and "Edit" come back to the room with the composer
+/// answering or editing (`?reply=SEQ`, `?edit=SEQ`); "React" opens the
+/// emoji in a popover (no script needed); "Delete", for the author and
+/// the room's owners (as they are when the entry is shown), asks to
+/// confirm, in place or by coming back with `?delete=SEQ`.
+fn tools(seq: Seq, message: bool, mine: bool, store: RoomStore) -> String {
+    let (room, owner) = store.state.with_untracked(|r| {
+        (
+            escape(&r.code.path()),
+            r.settings.owners.contains(&r.me.user),
+        )
     });
-    may.then(|| {
-        view! {
-            <form method="post" action=action class="delete">
-                <input type="hidden" name="seq" value=seq.0.to_string() />
-                <button type="submit" class="small quiet">"Delete"</button>
-            </form>
+    let n = seq.0;
+    let mut out = String::new();
+    let answer = |out: &mut String, what: &str, label: &str| {
+        let _ = write!(
+            out,
+            r#"<form method="get" action="{room}" class="{what}"><input type="hidden" name="{what}" value="{n}"><button type="submit" class="small quiet">{label}</button></form>"#
+        );
+    };
+    answer(&mut out, "reply", "Reply");
+    if message {
+        let _ = write!(
+            out,
+            r#"<button type="button" class="small quiet" popovertarget="react-{n}">React</button><div popover="auto" id="react-{n}" class="picker"><form method="post" action="/api/react" class="react">{}"#,
+            react_fields(seq, store)
+        );
+        for e in REACTIONS {
+            let _ = write!(
+                out,
+                r#"<button type="submit" name="emoji" value="{e}">{e}</button>"#
+            );
         }
-    })
+        out.push_str("</form></div>");
+        if mine {
+            answer(&mut out, "edit", "Edit");
+        }
+    }
+    if mine || owner {
+        let _ = write!(
+            out,
+            r#"<form method="post" action="{room}/entries/delete" class="delete"><input type="hidden" name="seq" value="{n}"><button type="submit" class="small quiet">Delete</button></form>"#
+        );
+    }
+    out
+}
+
+/// The room and message a reaction form is for.
+fn react_fields(seq: Seq, store: RoomStore) -> String {
+    let code = store.state.with_untracked(|r| escape(&r.code.to_string()));
+    format!(
+        r#"<input type="hidden" name="code" value="{code}"><input type="hidden" name="seq" value="{}">"#,
+        seq.0
+    )
 }
 
 /// A shared file: its link (once complete) with size and type, live

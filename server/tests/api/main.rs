@@ -3,6 +3,7 @@
 
 mod chat;
 mod closing;
+mod compression;
 mod downloads;
 mod edits;
 mod expiry;
