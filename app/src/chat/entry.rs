@@ -140,7 +140,8 @@ fn reactions_bar(
     if reactions.is_empty() {
         return None;
     }
-    let mut chips = react_fields(seq, store);
+    let code = store.state.with_untracked(|r| r.code.to_string());
+    let mut chips = react_fields(seq, &code);
     for r in reactions {
         let pressed = r.by.iter().any(|m| &m.user == me);
         let names: Vec<&str> = r.by.iter().map(|m| m.name.as_str()).collect();
@@ -166,9 +167,10 @@ fn reactions_bar(
 /// the room's owners (as they are when the entry is shown), asks to
 /// confirm, in place or by coming back with `?delete=SEQ`.
 fn tools(seq: Seq, message: bool, mine: bool, store: RoomStore) -> String {
-    let (room, owner) = store.state.with_untracked(|r| {
+    let (room, code, owner) = store.state.with_untracked(|r| {
         (
             escape(&r.code.path()),
+            r.code.to_string(),
             r.settings.owners.contains(&r.me.user),
         )
     });
@@ -185,7 +187,7 @@ fn tools(seq: Seq, message: bool, mine: bool, store: RoomStore) -> String {
         let _ = write!(
             out,
             r#"<button type="button" class="small quiet" popovertarget="react-{n}">React</button><div popover="auto" id="react-{n}" class="picker"><form method="post" action="/api/react" class="react">{}"#,
-            react_fields(seq, store)
+            react_fields(seq, &code)
         );
         for e in REACTIONS {
             let _ = write!(
@@ -207,11 +209,11 @@ fn tools(seq: Seq, message: bool, mine: bool, store: RoomStore) -> String {
     out
 }
 
-/// The room and message a reaction form is for.
-fn react_fields(seq: Seq, store: RoomStore) -> String {
-    let code = store.state.with_untracked(|r| escape(&r.code.to_string()));
+/// The room (by its `code`) and message a reaction form is for.
+fn react_fields(seq: Seq, code: &str) -> String {
     format!(
-        r#"<input type="hidden" name="code" value="{code}"><input type="hidden" name="seq" value="{}">"#,
+        r#"<input type="hidden" name="code" value="{}"><input type="hidden" name="seq" value="{}">"#,
+        escape(code),
         seq.0
     )
 }
