@@ -29,8 +29,11 @@ build-release:
 build-debug:
 	cargo leptos build
 
+# The integration suite runs twice: on SQLite (the default) and on a
+# PostgreSQL server the tests start themselves.
 test-rust:
 	cargo test --workspace --exclude frontend
+	CHATDROP_TEST_DATABASE=postgres cargo test -p server --test api
 
 test-browser:
 	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test

@@ -62,4 +62,15 @@ if [[ "${1:-}" == "--test" ]]; then
     timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
       --disable-background-networking --dump-dom about:blank >/dev/null 2>&1 || true
   fi
+  # The suite runs against PostgreSQL too, and the cluster tests fan out
+  # over Redis: the tests start their own servers from these packages
+  # (nothing needs to be running, and the package's own cluster may stay
+  # stopped).
+  if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v redis-server >/dev/null; then
+    step "Installing PostgreSQL and Redis from Debian (database and cluster tests)"
+    sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server >/dev/null
+  fi
 fi

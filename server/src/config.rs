@@ -23,6 +23,12 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB`. Empty
+    /// (the default): `chatdrop.db` in the data dir. Several nodes share
+    /// one PostgreSQL database (docs/DEPLOY.md).
+    #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "")]
+    pub database_url: String,
+
     /// The Leptos runtime configuration (site root, asset names). Relative
     /// paths inside it are resolved against the file's own folder.
     #[arg(long, env = "CHATDROP_LEPTOS_CONFIG", default_value = "Leptos.toml")]
@@ -180,6 +186,7 @@ impl Config {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             data_dir,
+            database_url: String::new(),
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
             ping_interval_ms: 10_000,

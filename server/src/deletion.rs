@@ -42,7 +42,7 @@ impl Store {
     pub async fn expired_rooms(&self, now: i64) -> Result<Vec<RoomCode>, sqlx::Error> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT code FROM rooms WHERE gone_at IS NULL AND expires_at IS NOT NULL
-             AND expires_at >= 0 AND expires_at <= ?",
+             AND expires_at >= 0 AND expires_at <= $1",
         )
         .bind(now)
         .fetch_all(self.pool())
@@ -56,7 +56,7 @@ impl Store {
     /// Why room `code` is gone, if it is.
     pub async fn gone(&self, code: &RoomCode) -> Result<Option<Gone>, sqlx::Error> {
         let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT gone_reason FROM rooms WHERE code = ?")
+            sqlx::query_as("SELECT gone_reason FROM rooms WHERE code = $1")
                 .bind(code.as_str())
                 .fetch_optional(self.pool())
                 .await?;
@@ -72,23 +72,23 @@ impl Store {
     ) -> Result<Vec<(String, Option<String>)>, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let uploads: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT id, sha256 FROM uploads WHERE room = ?")
+            sqlx::query_as("SELECT id, sha256 FROM uploads WHERE room = $1")
                 .bind(code.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
-        sqlx::query("DELETE FROM events WHERE room = ?")
+        sqlx::query("DELETE FROM events WHERE room = $1")
             .bind(code.as_str())
             .execute(&mut *tx)
             .await?;
         for table in ["uploads", "room_owners", "room_bans", "reactions"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE room = ?"))
+            sqlx::query(&format!("DELETE FROM {table} WHERE room = $1"))
                 .bind(code.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
         sqlx::query(
-            "UPDATE rooms SET gone_at = ?, gone_reason = ?, password_hash = NULL, expires_at = NULL
-             WHERE code = ?",
+            "UPDATE rooms SET gone_at = $1, gone_reason = $2, password_hash = NULL, expires_at = NULL
+             WHERE code = $3",
         )
         .bind(unix_millis())
         .bind(why.as_str())
@@ -103,7 +103,7 @@ impl Store {
     /// reference count, read from the records themselves (indexed), so it
     /// can't drift from them.
     async fn content_in_use(&self, sha256: &str) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM uploads WHERE sha256 = ? LIMIT 1")
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM uploads WHERE sha256 = $1 LIMIT 1")
             .bind(sha256)
             .fetch_optional(self.pool())
             .await?;
@@ -113,7 +113,16 @@ impl Store {
     /// Moves the WAL's pages into the database and empties it, so deleted
     /// rows survive in neither. A reader in the middle of a query can hold
     /// the checkpoint back: it is tried again for up to a few seconds.
+    /// PostgreSQL keeps deleted rows in its pages until a vacuum prunes
+    /// them: the tables a deletion touches are vacuumed instead (its own
+    /// write-ahead log is the operator's, see docs/DEPLOY.md).
     async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        if self.engine() == crate::store::Engine::Postgres {
+            sqlx::query("VACUUM events, uploads, reactions")
+                .execute(self.pool())
+                .await?;
+            return Ok(());
+        }
         for _ in 0..50 {
             let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(self.pool())

@@ -9,7 +9,7 @@
 
 use app::error::AppError;
 use app::protocol::{ClientMsg, Event, EventKind, Member, RoomCode, Seq, ServerMsg, REACTIONS};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::chatdrop::internal;
 use crate::rooms::{Broadcast, Room};
@@ -23,12 +23,12 @@ struct Target {
 }
 
 async fn target(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     room: &RoomCode,
     seq: Seq,
 ) -> Result<Option<Target>, AppError> {
     let row: Option<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT kind, user_id, text FROM events WHERE room = ? AND seq = ?")
+        sqlx::query_as("SELECT kind, user_id, text FROM events WHERE room = $1 AND seq = $2")
             .bind(room.as_str())
             .bind(seq.0 as i64)
             .fetch_optional(&mut *conn)
@@ -38,11 +38,7 @@ async fn target(
 }
 
 /// The message at `seq`, refused as deleted or missing otherwise.
-async fn message(
-    conn: &mut SqliteConnection,
-    room: &RoomCode,
-    seq: Seq,
-) -> Result<Target, AppError> {
+async fn message(conn: &mut AnyConnection, room: &RoomCode, seq: Seq) -> Result<Target, AppError> {
     match target(conn, room, seq).await? {
         Some(found) if found.kind == "message" => Ok(found),
         Some(found) if found.kind == "tombstone" => Err(AppError::MessageDeleted),
@@ -65,7 +61,7 @@ impl Store {
 
 /// Stores a change event (`kind` is its stored name) as the room's next.
 async fn insert_change(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     room: &RoomCode,
     event: &Event,
     kind: &str,
@@ -74,7 +70,7 @@ async fn insert_change(
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, target)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(room.as_str())
     .bind(event.seq.0 as i64)
@@ -110,9 +106,9 @@ impl Room {
             return Ok(None);
         }
         for sql in [
-            "UPDATE events SET text = ?, edited = 1 WHERE room = ? AND seq = ?",
+            "UPDATE events SET text = $1, edited = 1 WHERE room = $2 AND seq = $3",
             // Earlier edits carry the newest text too: no old version stays.
-            "UPDATE events SET text = ? WHERE room = ? AND target = ? AND kind = 'edited'",
+            "UPDATE events SET text = $1 WHERE room = $2 AND target = $3 AND kind = 'edited'",
         ] {
             sqlx::query(sql)
                 .bind(&text)
@@ -149,7 +145,7 @@ impl Room {
         let mut tx = self.store.pool().begin().await.map_err(internal)?;
         message(&mut tx, &self.code, target).await?;
         let had: Option<(i64,)> = sqlx::query_as(
-            "SELECT 1 FROM reactions WHERE room = ? AND target = ? AND emoji = ? AND user_id = ?",
+            "SELECT 1 FROM reactions WHERE room = $1 AND target = $2 AND emoji = $3 AND user_id = $4",
         )
         .bind(self.code.as_str())
         .bind(target.0 as i64)
@@ -165,7 +161,7 @@ impl Room {
         let change = if on {
             sqlx::query(
                 "INSERT INTO reactions (room, target, emoji, user_id, user_name, at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(self.code.as_str())
             .bind(target.0 as i64)
@@ -175,7 +171,7 @@ impl Room {
             .bind(unix_millis())
         } else {
             sqlx::query(
-                "DELETE FROM reactions WHERE room = ? AND target = ? AND emoji = ? AND user_id = ?",
+                "DELETE FROM reactions WHERE room = $1 AND target = $2 AND emoji = $3 AND user_id = $4",
             )
             .bind(self.code.as_str())
             .bind(target.0 as i64)
@@ -219,14 +215,14 @@ impl Room {
 /// reactions become `deleted` events (numbers stay, content goes) and its
 /// reactions are forgotten. Part of the deleting transaction.
 pub(crate) async fn forget_changes(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     room: &RoomCode,
     target: Seq,
 ) -> Result<(), AppError> {
     for sql in [
         "UPDATE events SET kind = 'deleted', text = NULL
-         WHERE room = ? AND target = ? AND kind IN ('edited', 'reacted', 'unreacted')",
-        "DELETE FROM reactions WHERE room = ? AND target = ?",
+         WHERE room = $1 AND target = $2 AND kind IN ('edited', 'reacted', 'unreacted')",
+        "DELETE FROM reactions WHERE room = $1 AND target = $2",
     ] {
         sqlx::query(sql)
             .bind(room.as_str())

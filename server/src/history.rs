@@ -5,7 +5,7 @@
 use app::protocol::{
     ClientMsgId, Event, EventKind, Member, Reaction, RoomCode, Seq, UserId, UserName,
 };
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::store::{unix_millis, Store};
@@ -24,7 +24,7 @@ impl Store {
     /// The newest sequence number in `room` (0 if it has no events).
     pub async fn latest_seq(&self, room: &RoomCode) -> Result<Seq, sqlx::Error> {
         let (seq,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events WHERE room = ?")
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events WHERE room = $1")
                 .bind(room.as_str())
                 .fetch_one(self.pool())
                 .await?;
@@ -71,7 +71,7 @@ impl Store {
         let at = unix_millis();
         let inserted = sqlx::query(
             "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id, target)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (room, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
         .bind(room.as_str())
@@ -94,7 +94,7 @@ impl Store {
             }));
         }
         let (existing,): (i64,) = sqlx::query_as(
-            "SELECT seq FROM events WHERE room = ? AND user_id = ? AND client_id = ?",
+            "SELECT seq FROM events WHERE room = $1 AND user_id = $2 AND client_id = $3",
         )
         .bind(room.as_str())
         .bind(&who.user.0)
@@ -112,11 +112,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Event>, sqlx::Error> {
         let mut events = sqlx::query(&format!(
-            "{EVENT_SELECT} WHERE e.room = ? AND e.seq > ? ORDER BY e.seq LIMIT ?"
+            "{EVENT_SELECT} WHERE e.room = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3"
         ))
         .bind(room.as_str())
         .bind(after.0 as i64)
-        .bind(limit)
+        .bind(i64::from(limit))
         .try_map(event_from_row)
         .fetch_all(self.pool())
         .await?;
@@ -134,11 +134,11 @@ impl Store {
     ) -> Result<Vec<Event>, sqlx::Error> {
         let before = before.map_or(i64::MAX, |s| s.0 as i64);
         let mut events = sqlx::query(&format!(
-            "{EVENT_SELECT} WHERE e.room = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT ?"
+            "{EVENT_SELECT} WHERE e.room = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"
         ))
         .bind(room.as_str())
         .bind(before)
-        .bind(limit)
+        .bind(i64::from(limit))
         .try_map(event_from_row)
         .fetch_all(self.pool())
         .await?;
@@ -159,7 +159,7 @@ impl Store {
         };
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT target, emoji, user_id, user_name FROM reactions
-             WHERE room = ? AND target BETWEEN ? AND ? ORDER BY target, at",
+             WHERE room = $1 AND target BETWEEN $2 AND $3 ORDER BY target, at",
         )
         .bind(room.as_str())
         .bind(first.seq.0 as i64)
@@ -194,7 +194,7 @@ impl Store {
     pub async fn present_members(&self, room: &RoomCode) -> Result<Vec<Member>, sqlx::Error> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT user_id, user_name FROM events AS e
-             WHERE room = ? AND kind = 'joined' AND seq = (
+             WHERE room = $1 AND kind = 'joined' AND seq = (
                  SELECT MAX(seq) FROM events
                  WHERE room = e.room AND user_id = e.user_id
                  AND kind IN ('joined', 'left', 'removed'))",
@@ -208,7 +208,7 @@ impl Store {
     /// Whether the history shows `user` as present in `room`.
     pub async fn is_present(&self, room: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
         let last: Option<(String,)> = sqlx::query_as(
-            "SELECT kind FROM events WHERE room = ? AND user_id = ?
+            "SELECT kind FROM events WHERE room = $1 AND user_id = $2
              AND kind IN ('joined', 'left', 'removed') ORDER BY seq DESC LIMIT 1",
         )
         .bind(room.as_str())
@@ -226,7 +226,7 @@ const EVENT_SELECT: &str =
         u.width, u.height
     FROM events AS e LEFT JOIN uploads AS u ON e.kind = 'file' AND u.id = e.text";
 
-fn event_from_row(row: SqliteRow) -> Result<Event, sqlx::Error> {
+fn event_from_row(row: AnyRow) -> Result<Event, sqlx::Error> {
     let decode = |e: app::error::AppError| sqlx::Error::Decode(e.to_string().into());
     let kind: String = row.try_get("kind")?;
     let text = || -> Result<String, sqlx::Error> {

@@ -118,7 +118,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
     let lifetimes = config.lifetimes()?;
-    let store = Store::open(&config.data_dir).await?;
+    let store = Store::connect(&config.database_url, &config.data_dir).await?;
     let settled = store
         .settle_old_rooms(config.default_room_lifetime)
         .await

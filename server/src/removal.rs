@@ -35,15 +35,16 @@ struct Target {
 impl Store {
     async fn deletion_target(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         room: &RoomCode,
         seq: Seq,
     ) -> Result<Option<Target>, sqlx::Error> {
-        let row = sqlx::query("SELECT kind, user_id, text FROM events WHERE room = ? AND seq = ?")
-            .bind(room.as_str())
-            .bind(seq.0 as i64)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT kind, user_id, text FROM events WHERE room = $1 AND seq = $2")
+                .bind(room.as_str())
+                .bind(seq.0 as i64)
+                .fetch_optional(&mut *tx)
+                .await?;
         row.map(|row| {
             Ok(Target {
                 kind: row.try_get("kind")?,
@@ -87,7 +88,7 @@ impl Room {
         let mut leftovers = Leftovers::default();
         if let Some(upload) = found.upload.filter(|_| file) {
             let sha256: Option<(Option<String>,)> =
-                sqlx::query_as("DELETE FROM uploads WHERE id = ? RETURNING sha256")
+                sqlx::query_as("DELETE FROM uploads WHERE id = $1 RETURNING sha256")
                     .bind(&upload)
                     .fetch_optional(&mut *tx)
                     .await
@@ -96,8 +97,8 @@ impl Room {
             leftovers.upload = Some(UploadId(upload));
         }
         sqlx::query(
-            "UPDATE events SET kind = 'tombstone', text = NULL, target = ?
-             WHERE room = ? AND seq = ?",
+            "UPDATE events SET kind = 'tombstone', text = NULL, target = $1
+             WHERE room = $2 AND seq = $3",
         )
         .bind(i64::from(file))
         .bind(self.code.as_str())
@@ -109,7 +110,7 @@ impl Room {
         let event = self.change(&next, who, EventKind::Deleted { target });
         sqlx::query(
             "INSERT INTO events (room, seq, at, kind, user_id, user_name, target)
-             VALUES (?, ?, ?, 'deleted', ?, ?, ?)",
+             VALUES ($1, $2, $3, 'deleted', $4, $5, $6)",
         )
         .bind(self.code.as_str())
         .bind(event.seq.0 as i64)

@@ -10,7 +10,7 @@ impl Store {
     /// Whether `user` owns room `code` (created it, or was made an owner).
     pub async fn is_owner(&self, code: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM room_owners WHERE room = ? AND user_id = ?")
+            sqlx::query_as("SELECT 1 FROM room_owners WHERE room = $1 AND user_id = $2")
                 .bind(code.as_str())
                 .bind(&user.0)
                 .fetch_optional(self.pool())
@@ -20,12 +20,14 @@ impl Store {
 
     /// Makes `user` an owner of room `code` (again: no change).
     pub async fn add_owner(&self, code: &RoomCode, user: &UserId) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO room_owners (room, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(code.as_str())
-            .bind(&user.0)
-            .execute(self.pool())
-            .await
-            .map(drop)
+        sqlx::query(
+            "INSERT INTO room_owners (room, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(code.as_str())
+        .bind(&user.0)
+        .execute(self.pool())
+        .await
+        .map(drop)
     }
 
     /// `user`'s latest name in room `code`'s history, if they were ever in
@@ -36,7 +38,7 @@ impl Store {
         user: &UserId,
     ) -> Result<Option<UserName>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT user_name FROM events WHERE room = ? AND user_id = ?
+            "SELECT user_name FROM events WHERE room = $1 AND user_id = $2
              ORDER BY seq DESC LIMIT 1",
         )
         .bind(code.as_str())
@@ -51,10 +53,10 @@ impl Store {
     pub async fn known_members(&self, code: &RoomCode) -> Result<Vec<Member>, sqlx::Error> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT user_id, user_name FROM events AS e
-             WHERE room = ?1 AND seq = (
+             WHERE room = $1 AND seq = (
                  SELECT MAX(seq) FROM events WHERE room = e.room AND user_id = e.user_id)
-             AND user_id NOT IN (SELECT user_id FROM room_bans WHERE room = ?1)
-             ORDER BY user_name COLLATE NOCASE",
+             AND user_id NOT IN (SELECT user_id FROM room_bans WHERE room = $1)
+             ORDER BY lower(user_name), user_id",
         )
         .bind(code.as_str())
         .fetch_all(self.pool())
@@ -66,12 +68,12 @@ impl Store {
     /// refused from now on.
     pub async fn ban(&self, code: &RoomCode, user: &UserId) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM room_owners WHERE room = ? AND user_id = ?")
+        sqlx::query("DELETE FROM room_owners WHERE room = $1 AND user_id = $2")
             .bind(code.as_str())
             .bind(&user.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO room_bans (room, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO room_bans (room, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(code.as_str())
             .bind(&user.0)
             .execute(&mut *tx)
@@ -82,7 +84,7 @@ impl Store {
     /// Whether an owner removed `user` from room `code`.
     pub async fn is_banned(&self, code: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM room_bans WHERE room = ? AND user_id = ?")
+            sqlx::query_as("SELECT 1 FROM room_bans WHERE room = $1 AND user_id = $2")
                 .bind(code.as_str())
                 .bind(&user.0)
                 .fetch_optional(self.pool())
@@ -93,7 +95,7 @@ impl Store {
     /// Room `code`'s password generation (`None`: no such room).
     pub async fn access_epoch(&self, code: &RoomCode) -> Result<Option<i64>, sqlx::Error> {
         let row: Option<(i64,)> =
-            sqlx::query_as("SELECT access_epoch FROM rooms WHERE code = ? AND gone_at IS NULL")
+            sqlx::query_as("SELECT access_epoch FROM rooms WHERE code = $1 AND gone_at IS NULL")
                 .bind(code.as_str())
                 .fetch_optional(self.pool())
                 .await?;
@@ -109,9 +111,9 @@ impl Store {
         password_hash: Option<&str>,
     ) -> Result<i64, sqlx::Error> {
         let (epoch,): (i64,) = sqlx::query_as(
-            "UPDATE rooms SET password_hash = ?,
-                 access_epoch = access_epoch + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END)
-             WHERE code = ? AND gone_at IS NULL RETURNING access_epoch",
+            "UPDATE rooms SET password_hash = $1,
+                 access_epoch = access_epoch + (CASE WHEN $2 IS NULL THEN 0 ELSE 1 END)
+             WHERE code = $3 AND gone_at IS NULL RETURNING access_epoch",
         )
         .bind(password_hash)
         .bind(password_hash)
@@ -127,7 +129,7 @@ impl Store {
         code: &RoomCode,
         expires_at: Option<i64>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE rooms SET expires_at = ? WHERE code = ? AND gone_at IS NULL")
+        sqlx::query("UPDATE rooms SET expires_at = $1 WHERE code = $2 AND gone_at IS NULL")
             .bind(expires_at)
             .bind(code.as_str())
             .execute(self.pool())
@@ -137,22 +139,24 @@ impl Store {
 
     /// Room `code`'s settings as its members see them.
     pub async fn settings(&self, code: &RoomCode) -> Result<RoomSettings, sqlx::Error> {
-        let row: Option<(Option<i64>, bool, bool)> = sqlx::query_as(
-            "SELECT expires_at, locked, password_hash IS NOT NULL FROM rooms WHERE code = ?",
+        let row: Option<(Option<i64>, i64, i64)> = sqlx::query_as(
+            "SELECT expires_at, locked,
+                    CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END
+             FROM rooms WHERE code = $1",
         )
         .bind(code.as_str())
         .fetch_optional(self.pool())
         .await?;
-        let (expires_at, locked, password) = row.unwrap_or((None, false, false));
+        let (expires_at, locked, password) = row.unwrap_or((None, 0, 0));
         let owners: Vec<(String,)> =
-            sqlx::query_as("SELECT user_id FROM room_owners WHERE room = ? ORDER BY user_id")
+            sqlx::query_as("SELECT user_id FROM room_owners WHERE room = $1 ORDER BY user_id")
                 .bind(code.as_str())
                 .fetch_all(self.pool())
                 .await?;
         Ok(RoomSettings {
             expires_at,
-            locked,
-            password,
+            locked: locked != 0,
+            password: password != 0,
             owners: owners.into_iter().map(|(user,)| UserId(user)).collect(),
         })
     }

@@ -73,7 +73,7 @@ impl Store {
             "INSERT INTO uploads (id, room, uploader, client_id, name, mime, size, received,
                                   status, sha256, width, height, created_at, complete_at,
                                   updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (room, uploader, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
         .bind(&id.0)
@@ -86,8 +86,8 @@ impl Store {
         .bind(received as i64)
         .bind(status)
         .bind(upload.sha256)
-        .bind(upload.dimensions.map(|d| d.0))
-        .bind(upload.dimensions.map(|d| d.1))
+        .bind(upload.dimensions.map(|d| i64::from(d.0)))
+        .bind(upload.dimensions.map(|d| i64::from(d.1)))
         .bind(now)
         .bind(upload.sha256.map(|_| now))
         .bind(now)
@@ -98,7 +98,7 @@ impl Store {
             self.upload(&id).await?
         } else {
             sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM uploads WHERE room = ? AND uploader = ? AND client_id = ?"
+                "SELECT {COLUMNS} FROM uploads WHERE room = $1 AND uploader = $2 AND client_id = $3"
             ))
             .bind(upload.room.as_str())
             .bind(&upload.uploader.0)
@@ -115,7 +115,7 @@ impl Store {
         if !is_lower_hex(&id.0, 32) {
             return Ok(None);
         }
-        sqlx::query(&format!("SELECT {COLUMNS} FROM uploads WHERE id = ?"))
+        sqlx::query(&format!("SELECT {COLUMNS} FROM uploads WHERE id = $1"))
             .bind(&id.0)
             .try_map(|row| upload_from_row(&row))
             .fetch_optional(self.pool())
@@ -131,7 +131,7 @@ impl Store {
     /// Notes how many bytes of an unfinished upload are stored.
     pub async fn set_received(&self, id: &UploadId, received: u64) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE uploads SET received = ?, updated_at = ? WHERE id = ? AND status = 'uploading'",
+            "UPDATE uploads SET received = $1, updated_at = $2 WHERE id = $3 AND status = 'uploading'",
         )
         .bind(received as i64)
         .bind(unix_millis())
@@ -150,13 +150,13 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let now = unix_millis();
         sqlx::query(
-            "UPDATE uploads SET status = 'complete', received = size, sha256 = ?, width = ?,
-                    height = ?, complete_at = ?, updated_at = ?
-             WHERE id = ? AND status = 'uploading'",
+            "UPDATE uploads SET status = 'complete', received = size, sha256 = $1, width = $2,
+                    height = $3, complete_at = $4, updated_at = $5
+             WHERE id = $6 AND status = 'uploading'",
         )
         .bind(sha256)
-        .bind(dimensions.map(|d| d.0))
-        .bind(dimensions.map(|d| d.1))
+        .bind(dimensions.map(|d| i64::from(d.0)))
+        .bind(dimensions.map(|d| i64::from(d.1)))
         .bind(now)
         .bind(now)
         .bind(&id.0)
@@ -173,7 +173,7 @@ impl Store {
             _ => "failed",
         };
         let ended = sqlx::query(
-            "UPDATE uploads SET status = ?, updated_at = ? WHERE id = ? AND status = 'uploading'",
+            "UPDATE uploads SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'uploading'",
         )
         .bind(status)
         .bind(unix_millis())
@@ -194,8 +194,8 @@ impl Store {
         user: &UserId,
     ) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT 1 FROM uploads WHERE sha256 = ? AND status = 'complete'
-             AND (room = ? OR uploader = ?) LIMIT 1",
+            "SELECT 1 FROM uploads WHERE sha256 = $1 AND status = 'complete'
+             AND (room = $2 OR uploader = $3) LIMIT 1",
         )
         .bind(sha256)
         .bind(room.as_str())
@@ -208,7 +208,7 @@ impl Store {
     /// Unfinished uploads with no bytes since `before` (ms since the epoch).
     pub async fn stale_uploads(&self, before: i64) -> Result<Vec<UploadId>, sqlx::Error> {
         let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM uploads WHERE status = 'uploading' AND updated_at < ?")
+            sqlx::query_as("SELECT id FROM uploads WHERE status = 'uploading' AND updated_at < $1")
                 .bind(before)
                 .fetch_all(self.pool())
                 .await?;
@@ -217,7 +217,7 @@ impl Store {
 }
 
 /// Reads the [`COLUMNS`] of an upload.
-pub fn upload_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UploadRow, sqlx::Error> {
+pub fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<UploadRow, sqlx::Error> {
     let room: String = row.try_get("room")?;
     let status: String = row.try_get("status")?;
     let width: Option<i64> = row.try_get("width")?;

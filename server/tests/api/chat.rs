@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Seq, ServerMsg};
 use reqwest::StatusCode;
 
-use crate::helpers::{free_port, http, sign_in, start_binary, Page, TestApp};
+use crate::helpers::{free_port, http, sign_in, start_binary, test_database, Page, TestApp};
 use crate::ws::Ws;
 
 /// Grace and ping timings short enough for tests.
@@ -604,7 +604,8 @@ async fn a_client_that_stops_reading_is_reset_or_dropped_and_others_get_everythi
 async fn an_acknowledged_message_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let start = || start_binary(dir.path(), port);
+    let database = test_database();
+    let start = || start_binary(dir.path(), &database, port);
     let mut child = start();
     let app = TestApp::external(port).await;
     let alice = sign_in(&app, "Alice", None).await;

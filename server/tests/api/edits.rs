@@ -5,7 +5,6 @@
 use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, EventKind, Reaction, Seq, ServerMsg};
 use reqwest::StatusCode;
 
-use crate::expiry::eventually_found_in;
 use crate::helpers::{alert, location, sign_in, Page, TestApp};
 use crate::ws::Ws;
 
@@ -302,7 +301,7 @@ async fn deleting_an_edited_message_leaves_none_of_its_versions_in_the_data_dir(
     .await;
 
     for version in ["draft-one-5521", "draft-two-5521", "draft-three-5521"] {
-        let found = eventually_found_in(&app.config.data_dir, version.as_bytes()).await;
+        let found = app.eventually_stored(version.as_bytes()).await;
         assert!(found.is_empty(), "{version} is still in {found:?}");
     }
     // A tab replaying from the start sees a tombstone and no change with

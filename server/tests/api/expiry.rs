@@ -16,16 +16,11 @@ async fn fast_sweeping() -> TestApp {
 
 /// Ends room `member.room`'s lifetime now, as time passing would.
 async fn expire(app: &TestApp, member: &Member) {
-    let db = app.config.data_dir.join("chatdrop.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE rooms SET expires_at = 1 WHERE code = ?")
+    sqlx::query("UPDATE rooms SET expires_at = 1 WHERE code = $1")
         .bind(member.code().replace('-', ""))
-        .execute(&pool)
+        .execute(app.store.pool())
         .await
         .unwrap();
-    pool.close().await;
 }
 
 /// Whether any file under `dir` contains `needle`.
@@ -42,18 +37,6 @@ pub fn found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf>
         }
     }
     found
-}
-
-/// `found_in`, once nothing is found or 5 s have passed: the WAL is
-/// emptied just after the room answers 410 (a reader can hold it a moment).
-pub async fn eventually_found_in(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
-    for _ in 0..50 {
-        if found_in(dir, needle).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    found_in(dir, needle)
 }
 
 async fn status_of(app: &TestApp, path: &str) -> StatusCode {
@@ -129,21 +112,17 @@ async fn an_expired_room_is_deleted_for_good_but_shared_content_stays() {
     );
     assert_eq!(download.bytes().await.unwrap().as_ref(), shared.as_slice());
 
-    let data = &app.config.data_dir;
     assert_eq!(
-        found_in(data, b"the secret plan is 7731"),
-        Vec::<std::path::PathBuf>::new()
+        app.stored(b"the secret plan is 7731").await,
+        Vec::<String>::new()
     );
+    assert_eq!(app.stored(&only_here[..2_000]).await, Vec::<String>::new());
     assert_eq!(
-        found_in(data, &only_here[..2_000]),
-        Vec::<std::path::PathBuf>::new()
-    );
-    assert_eq!(
-        found_in(data, &bytes("half-sent ", 2_000)),
-        Vec::<std::path::PathBuf>::new()
+        app.stored(&bytes("half-sent ", 2_000)).await,
+        Vec::<String>::new()
     );
     assert!(
-        !found_in(data, &shared[..2_000]).is_empty(),
+        !app.stored(&shared[..2_000]).await.is_empty(),
         "shared bytes kept"
     );
     c.say("g2", "still here").await;
@@ -169,8 +148,10 @@ async fn a_room_that_expired_while_the_server_was_down_is_deleted_at_start() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(gone, "the room answers 410 soon after the start");
-    let found = eventually_found_in(&app.config.data_dir, b"written before the restart 4411").await;
-    assert_eq!(found, Vec::<std::path::PathBuf>::new());
+    let found = app
+        .eventually_stored(b"written before the restart 4411")
+        .await;
+    assert_eq!(found, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -205,8 +186,8 @@ async fn a_room_expiring_mid_upload_and_mid_download_cuts_both() {
     );
     assert!(got < big.len());
     assert_eq!(status_of(&app, &href).await, StatusCode::NOT_FOUND);
-    let found = eventually_found_in(&app.config.data_dir, b"mid-upload ").await;
+    let found = app.eventually_stored(b"mid-upload ").await;
     assert!(found.is_empty(), "the partial upload is still in {found:?}");
-    let found = eventually_found_in(&app.config.data_dir, b"big-download ").await;
+    let found = app.eventually_stored(b"big-download ").await;
     assert!(found.is_empty(), "the file is still in {found:?}");
 }

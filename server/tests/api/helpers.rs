@@ -1,4 +1,8 @@
 //! `TestApp`: a real Chatdrop on a free port, and a client per person.
+//!
+//! The suite runs against SQLite (the default) and, with
+//! `CHATDROP_TEST_DATABASE=postgres`, against a PostgreSQL server of its
+//! own (`support/postgres.rs`): every server then gets a fresh database.
 
 use std::net::SocketAddr;
 
@@ -27,6 +31,7 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let mut config = Config::for_tests(dir.path().to_path_buf());
+        config.database_url = test_database();
         tweak(&mut config);
         Self::start(dir, config).await
     }
@@ -50,7 +55,9 @@ impl TestApp {
         });
         wait_until_up(addr).await;
         // Opened after the server has migrated the database, never beside it.
-        let store = Store::open(dir.path()).await.expect("store");
+        let store = Store::connect(&config.database_url, dir.path())
+            .await
+            .expect("store");
         Self {
             addr,
             store,
@@ -138,18 +145,74 @@ impl TestApp {
         row.file.id.href()
     }
 
+    /// Where `needle` is still kept: files under the data dir (database,
+    /// WAL, uploads) and, on PostgreSQL, the rows whose text holds it.
+    pub async fn stored(&self, needle: &[u8]) -> Vec<String> {
+        let mut found: Vec<String> = crate::expiry::found_in(&self.config.data_dir, needle)
+            .into_iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        let Ok(text) = std::str::from_utf8(needle) else {
+            return found;
+        };
+        if self.store.engine() == server::store::Engine::Postgres {
+            for (table, column) in [
+                ("events", "text"),
+                ("events", "user_name"),
+                ("uploads", "name"),
+                ("reactions", "emoji"),
+            ] {
+                let sql = format!("SELECT COUNT(*) FROM {table} WHERE strpos({column}, $1) > 0");
+                let (rows,): (i64,) = sqlx::query_as(&sql)
+                    .bind(text)
+                    .fetch_one(self.store.pool())
+                    .await
+                    .unwrap();
+                if rows > 0 {
+                    found.push(format!("{rows} rows of {table}.{column}"));
+                }
+            }
+        }
+        found
+    }
+
+    /// [`Self::stored`], once nothing is found or 5 s have passed: the WAL
+    /// is emptied just after a deletion answers (a reader can hold it a
+    /// moment).
+    pub async fn eventually_stored(&self, needle: &[u8]) -> Vec<String> {
+        for _ in 0..50 {
+            if self.stored(needle).await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.stored(needle).await
+    }
+
     pub async fn room_count(&self) -> i64 {
         self.store.room_count().await.unwrap()
     }
 }
 
+/// The database a new test server uses: empty (SQLite in its data dir), or
+/// a fresh PostgreSQL database when the suite runs against PostgreSQL.
+pub fn test_database() -> String {
+    match std::env::var("CHATDROP_TEST_DATABASE").as_deref() {
+        Ok("postgres") => crate::postgres::Postgres::get().fresh_database(),
+        Ok("sqlite") | Ok("") | Err(_) => String::new(),
+        Ok(other) => panic!("CHATDROP_TEST_DATABASE={other}: use sqlite or postgres"),
+    }
+}
+
 /// The real `chatdrop` binary as a child process on `port` with data in
-/// `dir`, for tests that kill it with SIGKILL.
-pub fn start_binary(dir: &std::path::Path, port: u16) -> std::process::Child {
+/// `dir` and `database` (see [`test_database`]), for tests that kill it
+/// with SIGKILL.
+pub fn start_binary(dir: &std::path::Path, database: &str, port: u16) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .arg("--data-dir")
         .arg(dir)
+        .args(["--database-url", database])
         .arg("--leptos-config")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
         .env("RUST_LOG", "error")

@@ -150,15 +150,10 @@ async fn rooms_from_before_lifetimes_get_the_default_from_the_next_start() {
     let app = TestApp::spawn().await;
     let room = location(&create(&app, "3600").await);
     // As the migration leaves a room made before lifetimes existed.
-    let db = app.config.data_dir.join("chatdrop.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .unwrap();
     sqlx::query("UPDATE rooms SET expires_at = -1")
-        .execute(&pool)
+        .execute(app.store.pool())
         .await
         .unwrap();
-    pool.close().await;
     let app = app.restart().await;
     let at = expiry(&app, &room).await.unwrap();
     assert!(

@@ -8,7 +8,7 @@ use app::protocol::{EventKind, ServerMsg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::helpers::{free_port, sign_in, start_binary, TestApp};
+use crate::helpers::{free_port, sign_in, start_binary, test_database, TestApp};
 use crate::ws::Ws;
 
 /// `GET / HTTP/1.1` on a fresh connection from `from`; the status line.
@@ -129,7 +129,7 @@ async fn the_per_address_cap_refuses_with_503_while_other_addresses_connect() {
 async fn sigterm_exits_within_six_seconds_with_a_half_sent_request_open() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = start_binary(dir.path(), port);
+    let mut child = start_binary(dir.path(), &test_database(), port);
     let app = TestApp::external(port).await;
     let mut half = TcpStream::connect(app.addr).await.unwrap();
     half.write_all(b"GET / HTTP/1.1\r\nHost: chatdrop\r\n")

@@ -14,6 +14,8 @@ mod login;
 mod origin;
 mod owner;
 mod passwords;
+#[path = "../support/postgres.rs"]
+mod postgres;
 mod removal;
 mod rooms;
 mod uploads;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ErrorCode, EventKind, Seq, ServerMsg, UploadId};
 use reqwest::StatusCode;
 
-use crate::expiry::eventually_found_in;
 use crate::helpers::{alert, location, sign_in, Member, Page, TestApp};
 use crate::owner::{done_says, settings, user_id};
 use crate::ws::Ws;
@@ -229,7 +228,7 @@ async fn a_member_deletes_their_own_message_for_everyone_and_for_good() {
     assert_eq!(tombstone, EventKind::Tombstone { file: false });
     assert_eq!(deleted(&mut again).await, seq);
 
-    let found = eventually_found_in(&app.config.data_dir, b"48151623").await;
+    let found = app.eventually_stored(b"48151623").await;
     assert!(found.is_empty(), "the text is still in {found:?}");
 }
 
@@ -307,7 +306,7 @@ async fn the_owner_deletes_a_file_without_javascript_and_its_link_dies() {
         .post(&app, &path, &[("seq", "seven"), ("confirm", "1")])
         .await;
     assert_eq!(bad.status(), StatusCode::NOT_FOUND);
-    let found = eventually_found_in(&app.config.data_dir, b"bobs-private-bytes").await;
+    let found = app.eventually_stored(b"bobs-private-bytes").await;
     assert!(found.is_empty(), "the bytes are still in {found:?}");
 }
 
@@ -344,11 +343,11 @@ async fn shared_content_stays_until_its_last_reference_goes() {
         "the other room's copy stays"
     );
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
-    assert!(!crate::expiry::found_in(&app.config.data_dir, b"in-two-rooms ").is_empty());
+    assert!(!app.stored(b"in-two-rooms ").await.is_empty());
 
     c.send(&ClientMsg::Delete { target: their_seq }).await;
     deleted(&mut c).await;
-    let found = eventually_found_in(&app.config.data_dir, b"in-two-rooms ").await;
+    let found = app.eventually_stored(b"in-two-rooms ").await;
     assert!(
         found.is_empty(),
         "the last reference took the bytes: {found:?}"
@@ -375,7 +374,7 @@ async fn deleting_a_file_still_uploading_cancels_it_and_its_partial_bytes() {
     assert_eq!(deleted(&mut a).await, seq);
     a.chunk(&upload, 20_000, &bytes[20_000..40_000]).await;
     assert_eq!(a.error_code().await, ErrorCode::UnknownUpload);
-    let found = eventually_found_in(&app.config.data_dir, b"half-way-there ").await;
+    let found = app.eventually_stored(b"half-way-there ").await;
     assert!(found.is_empty(), "the partial file is still in {found:?}");
 }
 

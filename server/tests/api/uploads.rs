@@ -7,7 +7,7 @@ use app::protocol::{ClientMsg, ErrorCode, EventKind, FileStatus, ServerMsg, Shar
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{free_port, sign_in, start_binary, Member, Page, TestApp};
+use crate::helpers::{free_port, sign_in, start_binary, test_database, Member, Page, TestApp};
 use crate::ws::Ws;
 
 /// Deterministic bytes that don't compress or repeat (xorshift).
@@ -553,7 +553,8 @@ async fn kill_9_mid_upload_then_restart_resumes_to_the_same_sha256() {
     const CHUNK: usize = 1024 * 1024;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let start = || start_binary(dir.path(), port);
+    let database = test_database();
+    let start = || start_binary(dir.path(), &database, port);
     // 500 MiB made and hashed chunk by chunk: one block of noise, stamped
     // with its index so no two chunks are alike.
     let block = noise(CHUNK, 42);
