@@ -29,6 +29,12 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "")]
     pub database_url: String,
 
+    /// Redis (`redis://HOST:PORT`), which relays events, typing and
+    /// presence between nodes. Required when more than one node serves the
+    /// same database; unused on one.
+    #[arg(long, env = "CHATDROP_REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// The Leptos runtime configuration (site root, asset names). Relative
     /// paths inside it are resolved against the file's own folder.
     #[arg(long, env = "CHATDROP_LEPTOS_CONFIG", default_value = "Leptos.toml")]
@@ -187,6 +193,7 @@ impl Config {
             port: 0,
             data_dir,
             database_url: String::new(),
+            redis_url: None,
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
             ping_interval_ms: 10_000,

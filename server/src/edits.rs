@@ -8,11 +8,11 @@
 //! ends in the same state (see `docs/PROTOCOL.md`, "Changes").
 
 use app::error::AppError;
-use app::protocol::{ClientMsg, Event, EventKind, Member, RoomCode, Seq, ServerMsg, REACTIONS};
+use app::protocol::{ClientMsg, Event, EventKind, Member, RoomCode, Seq, REACTIONS};
 use sqlx::AnyConnection;
 
 use crate::chatdrop::internal;
-use crate::rooms::{Broadcast, Room};
+use crate::rooms::Room;
 use crate::store::{unix_millis, Store};
 
 /// A message's kind and author, as a change to it needs them.
@@ -96,8 +96,11 @@ impl Room {
         text: String,
     ) -> Result<Option<Seq>, AppError> {
         ClientMsg::validate_text(&text)?;
-        let mut next = self.writer.lock().await;
+        let _writing = self.writer.lock().await;
         let mut tx = self.store.pool().begin().await.map_err(internal)?;
+        let seq = crate::history::next_seq(&mut tx, &self.code)
+            .await
+            .map_err(internal)?;
         let found = message(&mut tx, &self.code, target).await?;
         if found.author != who.user.0 {
             return Err(AppError::NotYourMessage);
@@ -118,13 +121,13 @@ impl Room {
                 .await
                 .map_err(internal)?;
         }
-        let event = self.change(&next, who, EventKind::Edited { target, text });
+        let event = self.change(seq, who, EventKind::Edited { target, text });
         let EventKind::Edited { text, .. } = &event.kind else {
             unreachable!("built just above")
         };
         insert_change(&mut tx, &self.code, &event, "edited", Some(text), target).await?;
         tx.commit().await.map_err(internal)?;
-        Ok(Some(self.publish(&mut next, event)))
+        Ok(Some(self.publish(event)))
     }
 
     /// `who` adds (`on`) or takes back a reaction to the message at
@@ -141,8 +144,11 @@ impl Room {
         let Some(emoji) = REACTIONS.into_iter().find(|e| *e == emoji) else {
             return Err(AppError::BadReaction);
         };
-        let mut next = self.writer.lock().await;
+        let _writing = self.writer.lock().await;
         let mut tx = self.store.pool().begin().await.map_err(internal)?;
+        let seq = crate::history::next_seq(&mut tx, &self.code)
+            .await
+            .map_err(internal)?;
         message(&mut tx, &self.code, target).await?;
         let had: Option<(i64,)> = sqlx::query_as(
             "SELECT 1 FROM reactions WHERE room = $1 AND target = $2 AND emoji = $3 AND user_id = $4",
@@ -184,29 +190,29 @@ impl Room {
             emoji: emoji.to_owned(),
             on,
         };
-        let event = self.change(&next, who, kind);
+        let event = self.change(seq, who, kind);
         let stored = if on { "reacted" } else { "unreacted" };
         insert_change(&mut tx, &self.code, &event, stored, Some(emoji), target).await?;
         tx.commit().await.map_err(internal)?;
-        Ok(Some(self.publish(&mut next, event)))
+        Ok(Some(self.publish(event)))
     }
 
-    /// The event a change gets: the room's next sequence number, now.
-    pub(crate) fn change(&self, next: &Seq, who: &Member, kind: EventKind) -> Event {
+    /// The event a change gets: the sequence number its transaction took,
+    /// now.
+    pub(crate) fn change(&self, seq: Seq, who: &Member, kind: EventKind) -> Event {
         Event {
-            seq: *next,
+            seq,
             at: unix_millis(),
             who: who.clone(),
             kind,
         }
     }
 
-    /// After the change's transaction committed: the next number moves on
-    /// and everyone gets the event, in order (the lock is still held).
-    pub(crate) fn publish(&self, next: &mut Seq, event: Event) -> Seq {
+    /// After the change's transaction committed: everyone, on every node,
+    /// gets the event in order.
+    pub(crate) fn publish(&self, event: Event) -> Seq {
         let seq = event.seq;
-        *next = Seq(seq.0 + 1);
-        let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+        self.deliver_and_relay(event);
         seq
     }
 }

@@ -1,6 +1,8 @@
-//! Room history in SQLite: appending events and reading them back by
-//! sequence number. Callers serialize appends per room (see `rooms.rs`), so
-//! sequence numbers are handed out here without gaps or races.
+//! Room history: appending events and reading them back by sequence
+//! number. A room's numbers come from its counter row (`rooms.last_seq`),
+//! bumped in the transaction that stores the event: on several nodes the
+//! row's lock orders the writers, and a transaction that stores nothing
+//! (a resend) rolls its number back, so there are no gaps or repeats.
 
 use app::protocol::{
     ClientMsgId, Event, EventKind, Member, Reaction, RoomCode, Seq, UserId, UserName,
@@ -23,20 +25,18 @@ pub enum Appended {
 impl Store {
     /// The newest sequence number in `room` (0 if it has no events).
     pub async fn latest_seq(&self, room: &RoomCode) -> Result<Seq, sqlx::Error> {
-        let (seq,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events WHERE room = $1")
-                .bind(room.as_str())
-                .fetch_one(self.pool())
-                .await?;
-        Ok(Seq(seq as u64))
+        let row: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM rooms WHERE code = $1")
+            .bind(room.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(Seq(row.map_or(0, |(seq,)| seq as u64)))
     }
 
-    /// Stores `kind` by `who` as event `seq`; a message whose client id the
-    /// sender used before is not stored again.
+    /// Stores `kind` by `who` as the room's next event; a message whose
+    /// client id the sender used before is not stored again.
     pub async fn append(
         &self,
         room: &RoomCode,
-        seq: Seq,
         who: &Member,
         kind: EventKind,
     ) -> Result<Appended, sqlx::Error> {
@@ -69,6 +69,8 @@ impl Store {
             }
         };
         let at = unix_millis();
+        let mut tx = self.pool().begin().await?;
+        let seq = next_seq(&mut tx, room).await?;
         let inserted = sqlx::query(
             "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id, target)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -83,9 +85,10 @@ impl Store {
         .bind(text)
         .bind(client_id)
         .bind(target)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            tx.commit().await?;
             return Ok(Appended::New(Event {
                 seq,
                 at,
@@ -99,8 +102,10 @@ impl Store {
         .bind(room.as_str())
         .bind(&who.user.0)
         .bind(client_id)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        // Nothing stored: the number goes back too.
+        tx.rollback().await?;
         Ok(Appended::Duplicate(Seq(existing as u64)))
     }
 
@@ -217,6 +222,24 @@ impl Store {
         .await?;
         Ok(matches!(last, Some((kind,)) if kind == "joined"))
     }
+}
+
+/// Takes room `room`'s next sequence number in transaction `tx`: the
+/// counter row stays locked until `tx` ends, so the room's next writer (on
+/// any node) waits for this one to commit or roll back. Call it first in a
+/// transaction: SQLite then takes its write lock before reading anything,
+/// so a busy database is waited for rather than refused.
+pub(crate) async fn next_seq(
+    tx: &mut sqlx::AnyConnection,
+    room: &RoomCode,
+) -> Result<Seq, sqlx::Error> {
+    let (seq,): (i64,) = sqlx::query_as(
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE code = $1 RETURNING last_seq",
+    )
+    .bind(room.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Seq(seq as u64))
 }
 
 /// Events with, for files, their upload's current state.

@@ -5,8 +5,10 @@ pub mod assets;
 pub mod backend;
 pub mod bucket;
 pub mod chatdrop;
+pub mod cluster;
 pub mod config;
 pub mod deletion;
+pub mod delivery;
 pub mod downloads;
 pub mod edits;
 pub mod files;
@@ -23,6 +25,7 @@ pub mod removal;
 pub mod revoke;
 pub mod rooms;
 pub mod routes;
+pub mod sequencer;
 pub mod sessions;
 pub mod settings;
 pub mod socket;
@@ -62,6 +65,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::assets::Bundle;
 use crate::backend::Chatdrop;
+use crate::cluster::Cluster;
 use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
@@ -113,6 +117,25 @@ pub async fn run(
     Ok(())
 }
 
+/// How often a node of a cluster checks its live rooms against the
+/// database: the bound on how late an event whose relay was lost, with
+/// nothing after it, reaches this node's tabs.
+const CATCH_UP_EVERY: Duration = Duration::from_secs(1);
+
+fn catch_up_rooms(hub: &Arc<Hub>, tasks: &TaskTracker, shutdown: &CancellationToken) {
+    let hub = hub.clone();
+    let shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        let mut every = tokio::time::interval(CATCH_UP_EVERY);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => hub.catch_up_all().await,
+            }
+        }
+    });
+}
+
 /// Opens the data dir and builds the router.
 pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     std::fs::create_dir_all(&config.data_dir)
@@ -132,12 +155,24 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     let files = FileStore::open(&config.data_dir)?;
     let tasks = TaskTracker::new();
     let shutdown = CancellationToken::new();
+    let (cluster, redis) = match &config.redis_url {
+        Some(url) => {
+            let (cluster, client) = Cluster::connect(url, &tasks, shutdown.clone()).await?;
+            (cluster, Some(client))
+        }
+        None => (Cluster::single(), None),
+    };
     let hub = Arc::new(Hub::new(
         store.clone(),
+        cluster.clone(),
         Duration::from_millis(config.presence_grace_ms),
         tasks.clone(),
         shutdown.clone(),
     ));
+    if let Some(client) = redis {
+        tasks.spawn(cluster.listen(client, hub.clone(), shutdown.clone()));
+        catch_up_rooms(&hub, &tasks, &shutdown);
+    }
     let transfers = Arc::new(Transfers::new(
         store.clone(),
         files.clone(),

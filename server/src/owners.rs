@@ -61,7 +61,6 @@ pub async fn act(
                     user: by.user.clone(),
                     others: true,
                     code: app::client::SIGNED_OUT,
-                    reason: "the room's password changed",
                 });
                 epoch = Some(now);
             }

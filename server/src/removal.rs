@@ -66,8 +66,11 @@ impl Room {
         owner: bool,
         target: Seq,
     ) -> Result<(Seq, Leftovers), AppError> {
-        let mut next = self.writer.lock().await;
+        let _writing = self.writer.lock().await;
         let mut tx = self.store.pool().begin().await.map_err(internal)?;
+        let seq = crate::history::next_seq(&mut tx, &self.code)
+            .await
+            .map_err(internal)?;
         let found = self
             .store
             .deletion_target(&mut tx, &self.code, target)
@@ -107,7 +110,7 @@ impl Room {
         .await
         .map_err(internal)?;
         crate::edits::forget_changes(&mut tx, &self.code, target).await?;
-        let event = self.change(&next, who, EventKind::Deleted { target });
+        let event = self.change(seq, who, EventKind::Deleted { target });
         sqlx::query(
             "INSERT INTO events (room, seq, at, kind, user_id, user_name, target)
              VALUES ($1, $2, $3, 'deleted', $4, $5, $6)",
@@ -122,7 +125,7 @@ impl Room {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        let seq = self.publish(&mut next, event);
+        let seq = self.publish(event);
         tracing::info!(room = %self.code, target = target.0, file, "entry deleted");
         Ok((seq, leftovers))
     }
@@ -141,13 +144,22 @@ impl Room {
             user: who.user.clone(),
             others: false,
             code: app::client::REMOVED,
-            reason: "removed from the room",
         });
         Ok(seq)
     }
 
-    /// Closes the sockets `kick` names, with the members list as it is now.
+    /// Closes the sockets `kick` names, on every node.
     pub fn kick(&self, kick: crate::rooms::Kick) {
+        self.cluster.relay(
+            &self.code,
+            crate::cluster::Relay::Kick { kick: kick.clone() },
+        );
+        self.kick_here(kick);
+    }
+
+    /// Closes this node's sockets `kick` names, with the members list as
+    /// it is now.
+    pub(crate) fn kick_here(&self, kick: crate::rooms::Kick) {
         let mut frame = Broadcast::new(&ServerMsg::Presence {
             members: self.members(),
         });

@@ -6,11 +6,15 @@
 //! ends, a panic included) is the disconnect, so nobody stays "online"
 //! forever. Grace timers are tracked tasks that end at shutdown.
 //!
-//! Every event is committed to SQLite and then broadcast while the room's
-//! writer lock is held, so all receivers see events in sequence order with
-//! no gaps. A broadcast is serialized once; receivers share the bytes.
+//! Every event is committed to the database (its number from the room's
+//! counter row) before it is delivered; the room's sequencer
+//! (`delivery.rs`) puts events into the channel strictly in sequence
+//! order, from this node or, relayed, from others, so all receivers see
+//! them with no gaps. A broadcast is serialized once; receivers share the
+//! bytes.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +26,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::cluster::{Cluster, Relay};
 use crate::history::Appended;
+use crate::sequencer::Sequencer;
 use crate::store::Store;
 
 /// Frames a room's channel holds for its slowest reader; a reader further
@@ -46,7 +52,7 @@ pub struct Broadcast {
 }
 
 /// Which sockets a broadcast closes, and how.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Kick {
     /// Whose sockets…
     pub user: UserId,
@@ -54,14 +60,21 @@ pub struct Kick {
     pub others: bool,
     /// The close code.
     pub code: u16,
-    /// The close reason.
-    pub reason: &'static str,
 }
 
 impl Kick {
     /// Whether a socket of `user` closes.
     pub fn hits(&self, user: &UserId) -> bool {
         (&self.user == user) != self.others
+    }
+
+    /// The close frame's reason, for people reading logs.
+    pub fn reason(&self) -> &'static str {
+        match self.code {
+            app::client::REMOVED => "removed from the room",
+            app::client::SIGNED_OUT => "the room's password changed",
+            _ => "you left the room",
+        }
     }
 }
 
@@ -89,6 +102,7 @@ pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
 /// All live rooms.
 pub struct Hub {
     store: Store,
+    cluster: Arc<Cluster>,
     grace: Duration,
     tasks: TaskTracker,
     shutdown: CancellationToken,
@@ -102,11 +116,17 @@ pub struct Room {
     pub code: RoomCode,
     pub(crate) store: Store,
     grace: Duration,
-    tasks: TaskTracker,
-    shutdown: CancellationToken,
+    pub(crate) tasks: TaskTracker,
+    pub(crate) shutdown: CancellationToken,
     pub(crate) tx: broadcast::Sender<Broadcast>,
-    /// The next sequence number; the lock serializes appends.
-    pub(crate) writer: tokio::sync::Mutex<Seq>,
+    /// Serializes this node's appends to the room (other nodes wait on
+    /// the counter row instead).
+    pub(crate) writer: tokio::sync::Mutex<()>,
+    /// What went into `tx`, and what waits behind a gap.
+    pub(crate) order: Mutex<Sequencer>,
+    /// Whether a task is reading a gap back from the database.
+    pub(crate) filling: AtomicBool,
+    pub(crate) cluster: Arc<Cluster>,
     // Updated without awaiting while held.
     online: Mutex<HashMap<UserId, Online>>,
 }
@@ -126,12 +146,14 @@ impl Hub {
     /// `tasks` and stop when `shutdown` is cancelled.
     pub fn new(
         store: Store,
+        cluster: Arc<Cluster>,
         grace: Duration,
         tasks: TaskTracker,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
             store,
+            cluster,
             grace,
             tasks,
             shutdown,
@@ -157,7 +179,10 @@ impl Hub {
             tasks: self.tasks.clone(),
             shutdown: self.shutdown.clone(),
             tx: broadcast::channel(CHANNEL_CAPACITY).0,
-            writer: tokio::sync::Mutex::new(Seq(latest.0 + 1)),
+            writer: tokio::sync::Mutex::new(()),
+            order: Mutex::new(Sequencer::new(latest)),
+            filling: AtomicBool::new(false),
+            cluster: self.cluster.clone(),
             online: Mutex::default(),
         });
         rooms.insert(code.clone(), room.clone());
@@ -200,9 +225,15 @@ impl Hub {
         before - rooms.len()
     }
 
-    /// Closes every tab of room `code` (it is gone, for `reason`) and
-    /// forgets it.
+    /// Closes every tab of room `code`, on every node (it is gone, for
+    /// `reason`), and forgets it.
     pub fn close(&self, code: &RoomCode, reason: ClosingReason) {
+        self.cluster.relay(code, Relay::Closed { reason });
+        self.close_here(code, reason);
+    }
+
+    /// [`Self::close`], for this node's tabs only.
+    pub(crate) fn close_here(&self, code: &RoomCode, reason: ClosingReason) {
         if let Some(room) = self.lock().remove(code) {
             let _ = room.tx.send(Broadcast::new(&ServerMsg::Closing { reason }));
             let mut frame = Broadcast::new(&ServerMsg::Presence {
@@ -218,6 +249,11 @@ impl Hub {
         self.lock().len()
     }
 
+    /// The rooms in memory.
+    pub(crate) fn live_rooms(&self) -> Vec<Arc<Room>> {
+        self.lock().values().cloned().collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RoomCode, Arc<Room>>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -229,9 +265,9 @@ impl Room {
         self.tx.subscribe()
     }
 
-    /// The newest stored sequence number.
+    /// The newest event this node's tabs were given.
     pub async fn latest(&self) -> Seq {
-        Seq(self.writer.lock().await.0 - 1)
+        self.lock_order().delivered()
     }
 
     /// Stores a message and broadcasts it; a resend of a stored client id
@@ -263,13 +299,33 @@ impl Room {
 
     /// Sends a frame that is not stored (a file's progress) to everyone.
     pub fn notify(&self, msg: &ServerMsg) {
-        let _ = self.tx.send(Broadcast::new(msg));
+        self.frame_here(msg, None);
+        self.cluster.relay(
+            &self.code,
+            Relay::Frame {
+                msg: msg.clone(),
+                skip: None,
+            },
+        );
     }
 
     /// Sends a frame that is not stored (typing) to everyone but `from`.
     pub fn typing(&self, who: &Member) {
-        let mut frame = Broadcast::new(&ServerMsg::Typing { who: who.clone() });
-        frame.skip = Some(who.user.clone());
+        let msg = ServerMsg::Typing { who: who.clone() };
+        self.frame_here(&msg, Some(who.user.clone()));
+        self.cluster.relay(
+            &self.code,
+            Relay::Frame {
+                msg,
+                skip: Some(who.user.clone()),
+            },
+        );
+    }
+
+    /// A frame that is not stored, to this node's tabs but `skip`'s.
+    pub(crate) fn frame_here(&self, msg: &ServerMsg, skip: Option<UserId>) {
+        let mut frame = Broadcast::new(msg);
+        frame.skip = skip;
         let _ = self.tx.send(frame);
     }
 
@@ -373,12 +429,14 @@ impl Room {
         let mut kick = Broadcast::new(&ServerMsg::Presence {
             members: self.members(),
         });
-        kick.kick = Some(Kick {
+        let left = Kick {
             user: who.user.clone(),
             others: false,
             code: 1000,
-            reason: "you left the room",
-        });
+        };
+        self.cluster
+            .relay(&self.code, Relay::Kick { kick: left.clone() });
+        kick.kick = Some(left);
         let _ = self.tx.send(kick);
         if was_online
             || self
@@ -410,13 +468,11 @@ impl Room {
     }
 
     pub(crate) async fn append(&self, who: &Member, kind: EventKind) -> Result<Seq, sqlx::Error> {
-        let mut next = self.writer.lock().await;
-        match self.store.append(&self.code, *next, who, kind).await? {
+        let _writing = self.writer.lock().await;
+        match self.store.append(&self.code, who, kind).await? {
             Appended::New(event) => {
                 let seq = event.seq;
-                *next = Seq(seq.0 + 1);
-                // Sent while the lock is held: channel order is seq order.
-                let _ = self.tx.send(Broadcast::new(&ServerMsg::Event { event }));
+                self.deliver_and_relay(event);
                 Ok(seq)
             }
             Appended::Duplicate(seq) => Ok(seq),
@@ -452,6 +508,7 @@ mod tests {
         let store = Store::open(dir.path()).await.unwrap();
         let hub = Hub::new(
             store.clone(),
+            Cluster::single(),
             Duration::from_millis(20),
             TaskTracker::new(),
             CancellationToken::new(),

@@ -298,7 +298,7 @@ impl Connection<'_> {
                         return Err(End::Close(CloseCode::from(ROOM_GONE), "room gone"));
                     }
                     if let Some(kick) = frame.kick.as_ref().filter(|k| k.hits(&self.me.user)) {
-                        return Err(End::Close(CloseCode::from(kick.code), kick.reason));
+                        return Err(End::Close(CloseCode::from(kick.code), kick.reason()));
                     }
                     if self.wants(&frame) {
                         out.feed(frame.text).await?;

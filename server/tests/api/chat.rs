@@ -417,7 +417,7 @@ async fn a_resume_too_far_back_gets_a_reset_with_the_newest_events() {
             edited: false,
             reactions: Vec::new(),
         };
-        app.store.append(&code, Seq(seq), &who, kind).await.unwrap();
+        app.store.append(&code, &who, kind).await.unwrap();
     }
     let mut behind = Ws::join(&app, &alice, 5).await;
     let events = behind

@@ -1,0 +1,221 @@
+//! Several nodes serving the same rooms: what one node's tabs must see of
+//! what happens on another, relayed over Redis pub/sub.
+//!
+//! The database is the record and the order: an event is committed (with
+//! its number from the room's counter row) before it is published, once,
+//! on its room's channel. Pub/sub is at-most-once, so a publish can be lost
+//! (a dropped subscriber, a Redis restart); each node's sequencer holds
+//! early events behind a gap, and [`Relay::Event`]s missing after a short
+//! wait, or a room found behind the database by the periodic check, are
+//! read back from the database. Typing, upload progress and closings are
+//! not stored: they are relayed as they are, best effort.
+//!
+//! On one node (no `--redis-url`) nothing is relayed and nothing is polled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::protocol::{ClosingReason, Event, RoomCode, ServerMsg, UserId};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::rooms::{Hub, Kick};
+
+/// Channels are `chatdrop:room:<code>`.
+const CHANNEL_PREFIX: &str = "chatdrop:room:";
+/// Relays waiting to be published; beyond this a burst drops relays,
+/// which the gap filling recovers (for events) or nobody misses (typing).
+const OUTBOX: usize = 65_536;
+/// Waits between reconnecting attempts to Redis.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// One relayed happening in a room.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "relay", rename_all = "snake_case")]
+pub enum Relay {
+    /// A committed event.
+    Event { event: Event },
+    /// A frame that is not stored (typing, upload progress), for everyone
+    /// but `skip`.
+    Frame {
+        msg: ServerMsg,
+        skip: Option<UserId>,
+    },
+    /// Tabs to close.
+    Kick { kick: Kick },
+    /// The room is gone.
+    Closed { reason: ClosingReason },
+}
+
+/// What goes over the wire: who sent it (a node ignores its own), which
+/// room, what.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    from: String,
+    room: RoomCode,
+    #[serde(flatten)]
+    relay: Relay,
+}
+
+/// This node's link to the others.
+pub struct Cluster {
+    /// A random id, so a node knows its own relays.
+    node: String,
+    outbox: Option<mpsc::Sender<(RoomCode, Relay)>>,
+}
+
+impl Cluster {
+    /// A node alone: nothing is relayed.
+    pub fn single() -> Arc<Self> {
+        Arc::new(Self {
+            node: random_id(),
+            outbox: None,
+        })
+    }
+
+    /// A node of a cluster over the Redis at `url`: publishing starts now
+    /// (and keeps reconnecting); [`Self::listen`] starts the other half.
+    pub async fn connect(
+        url: &str,
+        tasks: &TaskTracker,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<(Arc<Self>, redis::Client)> {
+        let client =
+            redis::Client::open(url).map_err(|e| anyhow::anyhow!("reading --redis-url: {e}"))?;
+        // Refuse to start against a Redis that isn't there: a typo would
+        // otherwise split the cluster silently.
+        let publisher = redis::aio::ConnectionManager::new(client.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to Redis at --redis-url: {e}"))?;
+        let (tx, rx) = mpsc::channel(OUTBOX);
+        let cluster = Arc::new(Self {
+            node: random_id(),
+            outbox: Some(tx),
+        });
+        tasks.spawn(publish(publisher, rx, cluster.node.clone(), shutdown));
+        Ok((cluster, client))
+    }
+
+    /// Whether other nodes may write to the same rooms.
+    pub fn is_clustered(&self) -> bool {
+        self.outbox.is_some()
+    }
+
+    /// Tells the other nodes about `relay` in `room` (never blocks).
+    pub fn relay(&self, room: &RoomCode, relay: Relay) {
+        if let Some(outbox) = &self.outbox {
+            if outbox.try_send((room.clone(), relay)).is_err() {
+                tracing::warn!(%room, "relay dropped: the Redis outbox is full");
+            }
+        }
+    }
+
+    /// Delivers other nodes' relays to this node's rooms until `shutdown`,
+    /// resubscribing after Redis goes away; after each (re)subscription
+    /// every live room catches up from the database, since relays sent
+    /// while unsubscribed are lost.
+    pub async fn listen(
+        self: Arc<Self>,
+        client: redis::Client,
+        hub: Arc<Hub>,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            let subscribed = async {
+                let mut pubsub = client.get_async_pubsub().await?;
+                pubsub.psubscribe(format!("{CHANNEL_PREFIX}*")).await?;
+                Ok::<_, redis::RedisError>(pubsub)
+            };
+            let pubsub = tokio::select! {
+                () = shutdown.cancelled() => return,
+                pubsub = subscribed => pubsub,
+            };
+            match pubsub {
+                Ok(pubsub) => {
+                    tracing::info!("subscribed to the other nodes' relays");
+                    hub.catch_up_all().await;
+                    let mut messages = pubsub.into_on_message();
+                    loop {
+                        let message = tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            message = messages.next() => message,
+                        };
+                        let Some(message) = message else { break };
+                        self.receive(&hub, message.get_payload_bytes());
+                    }
+                    tracing::warn!("Redis subscription lost; resubscribing");
+                }
+                Err(error) => tracing::warn!(%error, "subscribing to Redis"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(RETRY) => {}
+            }
+        }
+    }
+
+    fn receive(&self, hub: &Arc<Hub>, payload: &[u8]) {
+        let envelope: Envelope = match serde_json::from_slice(payload) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                tracing::warn!(%error, "unreadable relay");
+                return;
+            }
+        };
+        if envelope.from == self.node {
+            return;
+        }
+        // A room with no tabs here needs nothing: it reads the database
+        // when it is next used.
+        match envelope.relay {
+            Relay::Closed { reason } => hub.close_here(&envelope.room, reason),
+            relay => {
+                if let Some(room) = hub.live(&envelope.room) {
+                    room.relayed(relay);
+                }
+            }
+        }
+    }
+}
+
+/// Publishes relays in the order they were made, one `PUBLISH` each;
+/// one that fails (Redis away) is dropped, as pub/sub would have.
+async fn publish(
+    mut conn: redis::aio::ConnectionManager,
+    mut rx: mpsc::Receiver<(RoomCode, Relay)>,
+    node: String,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let next = tokio::select! {
+            () = shutdown.cancelled() => return,
+            next = rx.recv() => next,
+        };
+        let Some((room, relay)) = next else { return };
+        let channel = format!("{CHANNEL_PREFIX}{}", room.as_str());
+        let envelope = Envelope {
+            from: node.clone(),
+            room,
+            relay,
+        };
+        let Ok(payload) = serde_json::to_vec(&envelope) else {
+            continue;
+        };
+        let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+            .arg(&channel)
+            .arg(payload)
+            .query_async(&mut conn)
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, "publishing to Redis");
+        }
+    }
+}
+
+fn random_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::rng().random::<u64>())
+}
