@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::rooms::{Hub, Kick};
+use crate::broadcast::Kick;
 
 /// Channels are `chatdrop:room:<code>`.
 const CHANNEL_PREFIX: &str = "chatdrop:room:";
@@ -58,6 +58,14 @@ struct Envelope {
     room: RoomCode,
     #[serde(flatten)]
     relay: Relay,
+}
+
+/// Where a node's relays from the others go (the hub, in `delivery.rs`).
+pub trait Relays: Send + Sync + 'static {
+    /// Another node relayed `relay` in `room`.
+    fn relayed(&self, room: RoomCode, relay: Relay);
+    /// Subscribed (again): relays may have been missed meanwhile.
+    fn resubscribed(&self) -> impl std::future::Future<Output = ()> + Send;
 }
 
 /// This node's link to the others.
@@ -117,10 +125,10 @@ impl Cluster {
     /// resubscribing after Redis goes away; after each (re)subscription
     /// every live room catches up from the database, since relays sent
     /// while unsubscribed are lost.
-    pub async fn listen(
+    pub async fn listen<H: Relays>(
         self: Arc<Self>,
         client: redis::Client,
-        hub: Arc<Hub>,
+        hub: Arc<H>,
         shutdown: CancellationToken,
     ) {
         loop {
@@ -136,7 +144,7 @@ impl Cluster {
             match pubsub {
                 Ok(pubsub) => {
                     tracing::info!("subscribed to the other nodes' relays");
-                    hub.catch_up_all().await;
+                    hub.resubscribed().await;
                     let mut messages = pubsub.into_on_message();
                     loop {
                         let message = tokio::select! {
@@ -157,7 +165,7 @@ impl Cluster {
         }
     }
 
-    fn receive(&self, hub: &Arc<Hub>, payload: &[u8]) {
+    fn receive<H: Relays>(&self, hub: &Arc<H>, payload: &[u8]) {
         let envelope: Envelope = match serde_json::from_slice(payload) {
             Ok(envelope) => envelope,
             Err(error) => {
@@ -168,16 +176,7 @@ impl Cluster {
         if envelope.from == self.node {
             return;
         }
-        // A room with no tabs here needs nothing: it reads the database
-        // when it is next used.
-        match envelope.relay {
-            Relay::Closed { reason } => hub.close_here(&envelope.room, reason),
-            relay => {
-                if let Some(room) = hub.live(&envelope.room) {
-                    room.relayed(relay);
-                }
-            }
-        }
+        hub.relayed(envelope.room, envelope.relay);
     }
 }
 

@@ -6,9 +6,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::protocol::{Event, ServerMsg};
+use app::protocol::{Event, RoomCode, ServerMsg};
 
-use crate::cluster::Relay;
+use crate::cluster::{Relay, Relays};
 use crate::rooms::{Broadcast, Hub, Room};
 
 /// How long an event that arrived ahead of a gap waits for the missing
@@ -109,6 +109,25 @@ impl Room {
 
     pub(crate) fn lock_order(&self) -> std::sync::MutexGuard<'_, crate::sequencer::Sequencer> {
         self.order.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Relays for Hub {
+    fn relayed(&self, room: RoomCode, relay: Relay) {
+        match relay {
+            Relay::Closed { reason } => self.close_here(&room, reason),
+            // A room with no tabs here needs nothing: it reads the
+            // database when it is next used.
+            relay => {
+                if let Some(room) = self.live(&room) {
+                    room.relayed(relay);
+                }
+            }
+        }
+    }
+
+    async fn resubscribed(&self) {
+        self.catch_up_all().await;
     }
 }
 

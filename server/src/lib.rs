@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod backend;
+pub mod broadcast;
 pub mod bucket;
 pub mod chatdrop;
 pub mod cluster;

@@ -1,0 +1,252 @@
+//! Several real Chatdrop nodes in this process, on one PostgreSQL database,
+//! one Redis and one data dir (the shared uploads and session key), and
+//! people connected to whichever node a test says.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::protocol::{ClientMsg, ClientMsgId, Event, Seq, ServerMsg};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::redirect::Policy;
+use server::Config;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::postgres::Postgres;
+use crate::redis::Redis;
+
+/// The shared pieces, and the nodes on them.
+pub struct Cluster {
+    pub redis: Redis,
+    pub database: String,
+    pub dir: tempfile::TempDir,
+    pub nodes: Vec<Node>,
+}
+
+pub struct Node {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Cluster {
+    /// `n` nodes, up and serving.
+    pub async fn start(n: usize) -> Cluster {
+        let mut cluster = Cluster {
+            redis: Redis::start(),
+            database: Postgres::get().fresh_database(),
+            dir: tempfile::tempdir().unwrap(),
+            nodes: Vec::new(),
+        };
+        for _ in 0..n {
+            let node = cluster.node().await;
+            cluster.nodes.push(node);
+        }
+        cluster
+    }
+
+    /// One more node on the same pieces.
+    pub async fn node(&self) -> Node {
+        let mut config = Config::for_tests(self.dir.path().to_path_buf());
+        config.database_url = self.database.clone();
+        config.redis_url = Some(self.redis.url());
+        // Many posters from one address.
+        config.new_room_burst = 1_000;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::run(listener, config, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("node failed");
+        });
+        for _ in 0..400 {
+            if reqwest::get(format!("http://{addr}/")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Node {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// `name` creates a room on node `at`.
+    pub async fn create(&self, at: usize, name: &str) -> Person {
+        self.sign_in(at, name, None).await
+    }
+
+    /// `name` joins room `code` on node `at`.
+    pub async fn join(&self, at: usize, name: &str, code: &str) -> Person {
+        self.sign_in(at, name, Some(code)).await
+    }
+
+    async fn sign_in(&self, at: usize, name: &str, code: Option<&str>) -> Person {
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        let fields = match code {
+            Some(code) => [("name", name), ("code", code), ("action", "join")],
+            None => [("name", name), ("code", ""), ("action", "create")],
+        };
+        let addr = self.nodes[at].addr;
+        let response = client
+            .post(format!("http://{addr}/"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "sign in {name}");
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let room = response.headers()["location"].to_str().unwrap().to_owned();
+        Person {
+            cookie,
+            code: room.trim_start_matches("/room/").to_owned(),
+        }
+    }
+}
+
+impl Node {
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Someone signed in (their cookie works on every node: the session key
+/// is in the shared data dir).
+#[derive(Clone)]
+pub struct Person {
+    pub cookie: String,
+    pub code: String,
+}
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A tab of `person`, connected to one node.
+pub struct Tab {
+    pub send: SplitSink<Stream, Message>,
+    pub recv: SplitStream<Stream>,
+}
+
+impl Tab {
+    /// Connects to node `addr` and resumes after `after`.
+    pub async fn open(addr: SocketAddr, person: &Person, after: u64) -> Tab {
+        let mut request = format!("ws://{addr}/ws/{}", person.code)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", person.cookie.parse().unwrap());
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("upgrade");
+        let (send, recv) = stream.split();
+        let mut tab = Tab { send, recv };
+        tab.send(&ClientMsg::Resume { after: Seq(after) }).await;
+        tab
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        let text = serde_json::to_string(msg).unwrap();
+        self.send.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn say(&mut self, id: &str, text: &str) {
+        self.send.send(say(id, text)).await.expect("send");
+    }
+
+    /// The next protocol frame, if one comes within `wait`.
+    pub async fn recv_within(&mut self, wait: Duration) -> Option<ServerMsg> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.recv.next())
+                .await
+                .ok()?;
+            match frame.expect("connection ended").expect("read error") {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(&text).expect("a ServerMsg"))
+                }
+                Message::Close(close) => panic!("closed: {close:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Events until one satisfies `done`, all of them; fails if 10 s pass
+    /// without a frame.
+    pub async fn events_until(&mut self, mut done: impl FnMut(&Event) -> bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            let Some(msg) = self.recv_within(Duration::from_secs(10)).await else {
+                panic!("nothing for 10 s after {} events", events.len());
+            };
+            if let ServerMsg::Event { event } = msg {
+                let stop = done(&event);
+                events.push(event);
+                if stop {
+                    return events;
+                }
+            }
+        }
+    }
+
+    /// Sends message `text` as `id` and waits for its acknowledgement, as
+    /// the browser does before it counts a message as sent.
+    pub async fn say_acked(&mut self, id: &str, text: &str) {
+        self.say(id, text).await;
+        loop {
+            match self.recv_within(Duration::from_secs(10)).await {
+                Some(ServerMsg::Ack { id: acked, .. }) if acked.0 == id => return,
+                Some(ServerMsg::Error { message, .. }) => panic!("{id} refused: {message}"),
+                Some(_) => {}
+                None => panic!("no acknowledgement of {id} within 10 s"),
+            }
+        }
+    }
+}
+
+/// The frame that sends message `text` with client id `id`.
+pub fn say(id: &str, text: &str) -> Message {
+    let msg = ClientMsg::Send {
+        id: ClientMsgId(id.into()),
+        text: text.into(),
+        reply_to: None,
+    };
+    Message::text(serde_json::to_string(&msg).unwrap())
+}
+
+/// The message text of `event`, if it is one.
+pub fn text(event: &Event) -> Option<&str> {
+    match &event.kind {
+        app::protocol::EventKind::Message { text, .. } => Some(text),
+        _ => None,
+    }
+}
