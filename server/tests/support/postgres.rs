@@ -87,7 +87,7 @@ fn start() -> Result<Postgres, String> {
         root.display(),
     );
     let script = format!(
-        "{postgres} >{log} 2>&1 & pg=$!; \
+        "{postgres} >{log} 2>&1 & pg=$!; trap '' HUP INT TERM; \
          while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.2; done; \
          kill -INT $pg 2>/dev/null; wait $pg; rm -rf {root}",
         log = root.join("log").display(),

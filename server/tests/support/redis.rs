@@ -47,7 +47,7 @@ impl Redis {
             .expect("redis-server is not installed: run scripts/setup.sh --test");
         // Gone with this process, or on its own when it stops.
         let watchdog = format!(
-            "while [ -d /proc/{parent} ] && [ -d /proc/{redis} ]; do sleep 0.2; done; \
+            "trap '' HUP INT TERM; while [ -d /proc/{parent} ] && [ -d /proc/{redis} ]; do sleep 0.2; done; \
              kill -9 {redis} 2>/dev/null",
             parent = std::process::id(),
             redis = child.id(),
