@@ -107,11 +107,6 @@ impl Cluster {
         Ok((cluster, client))
     }
 
-    /// Whether other nodes may write to the same rooms.
-    pub fn is_clustered(&self) -> bool {
-        self.outbox.is_some()
-    }
-
     /// Tells the other nodes about `relay` in `room` (never blocks).
     pub fn relay(&self, room: &RoomCode, relay: Relay) {
         if let Some(outbox) = &self.outbox {

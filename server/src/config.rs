@@ -29,9 +29,9 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "")]
     pub database_url: String,
 
-    /// Redis (`redis://HOST:PORT`), which relays events, typing and
-    /// presence between nodes. Required when more than one node serves the
-    /// same database; unused on one.
+    /// Redis (`redis://HOST:PORT`), which relays events, typing, upload
+    /// progress and closings between nodes. Required when more than one
+    /// node serves the same database; unused on one.
     #[arg(long, env = "CHATDROP_REDIS_URL")]
     pub redis_url: Option<String>,
 

@@ -20,7 +20,7 @@ const FILL_BATCH: u32 = 500;
 
 impl Room {
     /// A committed event: to this node's tabs in order, and to the others.
-    pub(crate) fn deliver_and_relay(self: &Room, event: Event) {
+    pub(crate) fn deliver_and_relay(&self, event: Event) {
         self.deliver(event.clone());
         self.cluster.relay(&self.code, Relay::Event { event });
     }

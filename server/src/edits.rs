@@ -96,11 +96,7 @@ impl Room {
         text: String,
     ) -> Result<Option<Seq>, AppError> {
         ClientMsg::validate_text(&text)?;
-        let _writing = self.writer.lock().await;
-        let mut tx = self.store.pool().begin().await.map_err(internal)?;
-        let seq = crate::history::next_seq(&mut tx, &self.code)
-            .await
-            .map_err(internal)?;
+        let (_writing, mut tx, seq) = self.begin_change().await?;
         let found = message(&mut tx, &self.code, target).await?;
         if found.author != who.user.0 {
             return Err(AppError::NotYourMessage);
@@ -144,11 +140,7 @@ impl Room {
         let Some(emoji) = REACTIONS.into_iter().find(|e| *e == emoji) else {
             return Err(AppError::BadReaction);
         };
-        let _writing = self.writer.lock().await;
-        let mut tx = self.store.pool().begin().await.map_err(internal)?;
-        let seq = crate::history::next_seq(&mut tx, &self.code)
-            .await
-            .map_err(internal)?;
+        let (_writing, mut tx, seq) = self.begin_change().await?;
         message(&mut tx, &self.code, target).await?;
         let had: Option<(i64,)> = sqlx::query_as(
             "SELECT 1 FROM reactions WHERE room = $1 AND target = $2 AND emoji = $3 AND user_id = $4",
@@ -195,6 +187,26 @@ impl Room {
         insert_change(&mut tx, &self.code, &event, stored, Some(emoji), target).await?;
         tx.commit().await.map_err(internal)?;
         Ok(Some(self.publish(event)))
+    }
+
+    /// Starts a change: this node's writer lock, a transaction, and the
+    /// sequence number the transaction took (first, see `next_seq`).
+    pub(crate) async fn begin_change(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, sqlx::Any>,
+            Seq,
+        ),
+        AppError,
+    > {
+        let writing = self.writer.lock().await;
+        let mut tx = self.store.pool().begin().await.map_err(internal)?;
+        let seq = crate::history::next_seq(&mut tx, &self.code)
+            .await
+            .map_err(internal)?;
+        Ok((writing, tx, seq))
     }
 
     /// The event a change gets: the sequence number its transaction took,

@@ -66,11 +66,7 @@ impl Room {
         owner: bool,
         target: Seq,
     ) -> Result<(Seq, Leftovers), AppError> {
-        let _writing = self.writer.lock().await;
-        let mut tx = self.store.pool().begin().await.map_err(internal)?;
-        let seq = crate::history::next_seq(&mut tx, &self.code)
-            .await
-            .map_err(internal)?;
+        let (_writing, mut tx, seq) = self.begin_change().await?;
         let found = self
             .store
             .deletion_target(&mut tx, &self.code, target)

@@ -202,7 +202,7 @@ impl Room {
     }
 
     /// The newest event this node's tabs were given.
-    pub async fn latest(&self) -> Seq {
+    pub fn latest(&self) -> Seq {
         self.lock_order().delivered()
     }
 
@@ -235,27 +235,21 @@ impl Room {
 
     /// Sends a frame that is not stored (a file's progress) to everyone.
     pub fn notify(&self, msg: &ServerMsg) {
-        self.frame_here(msg, None);
-        self.cluster.relay(
-            &self.code,
-            Relay::Frame {
-                msg: msg.clone(),
-                skip: None,
-            },
-        );
+        self.frame(msg.clone(), None);
     }
 
     /// Sends a frame that is not stored (typing) to everyone but `from`.
     pub fn typing(&self, who: &Member) {
-        let msg = ServerMsg::Typing { who: who.clone() };
-        self.frame_here(&msg, Some(who.user.clone()));
-        self.cluster.relay(
-            &self.code,
-            Relay::Frame {
-                msg,
-                skip: Some(who.user.clone()),
-            },
+        self.frame(
+            ServerMsg::Typing { who: who.clone() },
+            Some(who.user.clone()),
         );
+    }
+
+    /// A frame that is not stored, to every node's tabs but `skip`'s.
+    fn frame(&self, msg: ServerMsg, skip: Option<UserId>) {
+        self.frame_here(&msg, skip.clone());
+        self.cluster.relay(&self.code, Relay::Frame { msg, skip });
     }
 
     /// A frame that is not stored, to this node's tabs but `skip`'s.
@@ -362,18 +356,11 @@ impl Room {
     /// tabs in this room are closed.
     pub async fn leave(&self, who: &Member) {
         let was_online = self.lock_online().remove(&who.user).is_some();
-        let mut kick = Broadcast::new(&ServerMsg::Presence {
-            members: self.members(),
-        });
-        let left = Kick {
+        self.kick(Kick {
             user: who.user.clone(),
             others: false,
             code: 1000,
-        };
-        self.cluster
-            .relay(&self.code, Relay::Kick { kick: left.clone() });
-        kick.kick = Some(left);
-        let _ = self.tx.send(kick);
+        });
         if was_online
             || self
                 .store
@@ -484,7 +471,7 @@ mod tests {
         assert_eq!(hub.live_count(), 0);
         let again = hub.room(&code).await.unwrap();
         // Joined, the message, left: the next event continues the numbering.
-        assert_eq!(again.latest().await, Seq(3));
+        assert_eq!(again.latest(), Seq(3));
         assert!(again.members().is_empty());
     }
 

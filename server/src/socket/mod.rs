@@ -158,7 +158,7 @@ impl Connection<'_> {
     ) -> End {
         let welcome = ServerMsg::Welcome {
             you: self.me.clone(),
-            latest: self.room.latest().await,
+            latest: self.room.latest(),
         };
         if out.send(&welcome).await.is_err() {
             return End::Gone;
@@ -359,7 +359,7 @@ impl Connection<'_> {
 
     /// Sends everything after `after`, or a `Reset` if that is too much.
     async fn replay(&mut self, out: &mut Outbox, after: Seq) -> Step {
-        let latest = self.room.latest().await;
+        let latest = self.room.latest();
         if after > latest || latest.0 - after.0 > REPLAY_LIMIT {
             return self.reset(out).await;
         }

@@ -415,27 +415,10 @@ pub fn http() -> Client {
 
 /// Signs `name` in: creating a room when `code` is `None`.
 pub async fn sign_in(app: &TestApp, name: &str, code: Option<&str>) -> Member {
-    let client = http();
-    let fields = match code {
-        Some(code) => [("name", name), ("code", code), ("action", "join")],
-        None => [("name", name), ("code", ""), ("action", "create")],
-    };
-    let response = client
-        .post(app.url("/"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
+    let response = crate::sign_in::post_login(&app.url(""), name, code).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign in {name}");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
     Member {
-        cookie,
+        cookie: crate::sign_in::session_cookie(&response),
         room: location(&response),
     }
 }

@@ -74,13 +74,7 @@ async fn a_room_lasts_what_its_creator_chose_and_says_so() {
     let app = TestApp::spawn().await;
     let response = create(&app, "3600").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = crate::sign_in::session_cookie(&response);
     let room = location(&response);
     let at = expiry(&app, &room).await.unwrap();
     assert!(

@@ -18,5 +18,7 @@ mod passwords;
 mod postgres;
 mod removal;
 mod rooms;
+#[path = "../support/sign_in.rs"]
+mod sign_in;
 mod uploads;
 mod ws;

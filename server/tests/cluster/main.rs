@@ -8,6 +8,8 @@ mod nodes;
 mod postgres;
 #[path = "../support/redis.rs"]
 mod redis;
+#[path = "../support/sign_in.rs"]
+mod sign_in;
 
 use std::collections::HashSet;
 use std::time::Duration;

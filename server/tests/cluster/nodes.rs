@@ -8,7 +8,6 @@ use std::time::Duration;
 use app::protocol::{ClientMsg, ClientMsgId, Event, Seq, ServerMsg};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use reqwest::redirect::Policy;
 use server::Config;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -90,32 +89,12 @@ impl Cluster {
     }
 
     async fn sign_in(&self, at: usize, name: &str, code: Option<&str>) -> Person {
-        let client = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        let fields = match code {
-            Some(code) => [("name", name), ("code", code), ("action", "join")],
-            None => [("name", name), ("code", ""), ("action", "create")],
-        };
-        let addr = self.nodes[at].addr;
-        let response = client
-            .post(format!("http://{addr}/"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
+        let base = format!("http://{}", self.nodes[at].addr);
+        let response = crate::sign_in::post_login(&base, name, code).await;
         assert_eq!(response.status().as_u16(), 303, "sign in {name}");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
         let room = response.headers()["location"].to_str().unwrap().to_owned();
         Person {
-            cookie,
+            cookie: crate::sign_in::session_cookie(&response),
             code: room.trim_start_matches("/room/").to_owned(),
         }
     }
