@@ -10,12 +10,16 @@ export LEPTOS_OUTPUT_NAME := chatdrop
 PORT ?= 3000
 DATA_DIR ?= data
 
-.PHONY: run test setup setup-test build-release build-debug test-rust test-browser lint
+.PHONY: run test setup setup-test build-release build-debug build-site test-rust test-browser lint
 
 run: setup build-release
 	./target/release/chatdrop --port $(PORT) --data-dir $(DATA_DIR)
 
-test: setup-test build-debug test-rust test-browser
+# The browser tests run the server binary `cargo test` builds: building it
+# with `cargo leptos build` too would compile every dependency a second
+# time (tests unify the dev-dependencies' features), doubling the disk
+# the build needs.
+test: setup-test build-site test-rust test-browser
 
 setup:
 	@scripts/setup.sh
@@ -29,11 +33,17 @@ build-release:
 build-debug:
 	cargo leptos build
 
+# The site only (WASM, CSS, assets): what the tests' server serves.
+build-site:
+	cargo leptos build --frontend-only
+
 # The integration suite runs twice: on SQLite (the default) and on a
-# PostgreSQL server the tests start themselves.
+# PostgreSQL server the tests start themselves. The second run selects
+# packages as the first does, so it reuses its build (`-p server` would
+# resolve features differently and build everything again).
 test-rust:
 	cargo test --workspace --exclude frontend
-	CHATDROP_TEST_DATABASE=postgres cargo test -p server --test api
+	CHATDROP_TEST_DATABASE=postgres cargo test --workspace --exclude frontend --test api
 
 test-browser:
 	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test
