@@ -216,6 +216,13 @@ pub enum AppError {
     #[serde(skip)]
     #[error("The server couldn't store the file, so the upload stopped.")]
     UploadFailed(UploadId),
+    /// Another connection (on another node) is still sending this
+    /// upload's bytes: one writer at a time.
+    #[serde(skip)]
+    #[error(
+        "This file is still being received on another connection; try again in a few seconds."
+    )]
+    UploadBusy(UploadId),
     /// A fault on the server; details are in its log, not here.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -244,6 +251,7 @@ impl AppError {
             | Self::FileUnavailable
             | Self::ChunkNotStored
             | Self::DiskFull(_)
+            | Self::UploadBusy(_)
             | Self::UploadFailed(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
             _ => 400,
@@ -311,6 +319,7 @@ impl AppError {
             | Self::ChunkSkips { upload, .. }
             | Self::ChunkOverflow(upload)
             | Self::DiskFull(upload)
+            | Self::UploadBusy(upload)
             | Self::UploadFailed(upload) => Some(upload),
             _ => None,
         }

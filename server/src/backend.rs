@@ -28,6 +28,7 @@ impl Backend for Chatdrop {
             LoginAction::Create => {
                 self.new_rooms
                     .check(caller.ip)
+                    .await
                     .map_err(AppError::TooManyRooms)?;
                 let expires_at = self.expiry(&form.lifetime)?;
                 let password = match form.password.as_str() {
@@ -39,7 +40,7 @@ impl Backend for Chatdrop {
                     .create_room(&user, password.as_deref(), expires_at)
                     .await
                     .map_err(internal)?;
-                self.new_rooms.spend(caller.ip);
+                self.new_rooms.spend(caller.ip).await;
                 (code, true)
             }
             LoginAction::Join => {
@@ -209,13 +210,14 @@ impl Chatdrop {
     ) -> Result<RoomCode, AppError> {
         self.wrong_codes
             .check(caller.ip)
+            .await
             .map_err(AppError::Throttled)?;
         let code = RoomCode::parse(&form.code)?;
         if let Some(why) = self.gone(&code).await? {
             return Err(why);
         }
         let Some(password_hash) = self.store.room_password(&code).await.map_err(internal)? else {
-            self.wrong_codes.spend(caller.ip);
+            self.wrong_codes.spend(caller.ip).await;
             tracing::info!(ip = %caller.ip, "join with an unknown room code");
             return Err(AppError::UnknownRoom);
         };
@@ -235,7 +237,7 @@ impl Chatdrop {
             Some(_) if member => {}
             Some(_) if form.password.is_empty() => return Err(AppError::RoomPasswordNeeded),
             Some(phc) if !crate::passwords::verify(form.password.clone(), phc.clone()).await => {
-                self.wrong_codes.spend(caller.ip);
+                self.wrong_codes.spend(caller.ip).await;
                 tracing::info!(ip = %caller.ip, room = %code, "join with a wrong password");
                 return Err(AppError::WrongRoomPassword);
             }

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::broadcast::Kick;
+use crate::roster::Roster;
 
 /// Channels are `chatdrop:room:<code>`.
 const CHANNEL_PREFIX: &str = "chatdrop:room:";
@@ -48,6 +49,9 @@ pub enum Relay {
     Kick { kick: Kick },
     /// The room is gone.
     Closed { reason: ClosingReason },
+    /// Someone came or went on the sending node: the roster in Redis
+    /// changed (`presence.rs`).
+    Presence,
 }
 
 /// What goes over the wire: who sent it (a node ignores its own), which
@@ -73,6 +77,9 @@ pub struct Cluster {
     /// A random id, so a node knows its own relays.
     node: String,
     outbox: Option<mpsc::Sender<(RoomCode, Relay)>>,
+    roster: Option<Roster>,
+    /// Commands (not pub/sub) to the cluster's Redis.
+    redis: Option<redis::aio::ConnectionManager>,
 }
 
 impl Cluster {
@@ -81,13 +88,17 @@ impl Cluster {
         Arc::new(Self {
             node: random_id(),
             outbox: None,
+            roster: None,
+            redis: None,
         })
     }
 
     /// A node of a cluster over the Redis at `url`: publishing starts now
-    /// (and keeps reconnecting); [`Self::listen`] starts the other half.
+    /// (and keeps reconnecting); [`Self::listen`] starts the other half. A
+    /// node that misses its heartbeats for `timeout` counts as dead.
     pub async fn connect(
         url: &str,
+        timeout: Duration,
         tasks: &TaskTracker,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(Arc<Self>, redis::Client)> {
@@ -99,12 +110,56 @@ impl Cluster {
             .await
             .map_err(|e| anyhow::anyhow!("connecting to Redis at --redis-url: {e}"))?;
         let (tx, rx) = mpsc::channel(OUTBOX);
+        let node = random_id();
         let cluster = Arc::new(Self {
-            node: random_id(),
+            roster: Some(Roster::new(publisher.clone(), node.clone(), timeout)),
+            redis: Some(publisher.clone()),
+            node,
             outbox: Some(tx),
         });
         tasks.spawn(publish(publisher, rx, cluster.node.clone(), shutdown));
         Ok((cluster, client))
+    }
+
+    /// This node's random id.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The cluster's Redis, for commands, if this node is in a cluster.
+    pub fn redis(&self) -> Option<redis::aio::ConnectionManager> {
+        self.redis.clone()
+    }
+
+    /// Who is online on which node, if this node is in a cluster.
+    pub fn roster(&self) -> Option<&Roster> {
+        self.roster.as_ref()
+    }
+
+    /// Whether this node does the cluster's periodic `job` this time: the
+    /// first node to ask holds it for `term`. Alone, or while Redis is
+    /// away, a node does it itself.
+    pub async fn lead(&self, job: &str, term: Duration) -> bool {
+        let Some(redis) = &self.redis else {
+            return true;
+        };
+        // Released a little early, so the next round's first asker wins.
+        let millis = term.saturating_sub(term / 10).as_millis().max(1) as u64;
+        let won: redis::RedisResult<Option<String>> = redis::cmd("SET")
+            .arg(format!("chatdrop:lead:{job}"))
+            .arg(&self.node)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis)
+            .query_async(&mut redis.clone())
+            .await;
+        match won {
+            Ok(answer) => answer.is_some(),
+            Err(error) => {
+                tracing::warn!(%error, job, "asking Redis who leads");
+                true
+            }
+        }
     }
 
     /// Tells the other nodes about `relay` in `room` (never blocks).

@@ -30,8 +30,9 @@ pub struct Config {
     pub database_url: String,
 
     /// Redis (`redis://HOST:PORT`), which relays events, typing, upload
-    /// progress and closings between nodes. Required when more than one
-    /// node serves the same database; unused on one.
+    /// progress and closings between nodes and holds who is online on each.
+    /// Required when more than one node serves the same database; unused
+    /// on one.
     #[arg(long, env = "CHATDROP_REDIS_URL")]
     pub redis_url: Option<String>,
 
@@ -58,6 +59,12 @@ pub struct Config {
     /// reload doesn't announce a leave and a join, in milliseconds.
     #[arg(long, env = "CHATDROP_PRESENCE_GRACE_MS", default_value_t = 8_000)]
     pub presence_grace_ms: u64,
+
+    /// On a cluster: how long a node may miss its heartbeats (in Redis)
+    /// before the others count it as dead and its people as gone (after
+    /// their grace period), in milliseconds.
+    #[arg(long, env = "CHATDROP_NODE_TIMEOUT_MS", default_value_t = 6_000)]
+    pub node_timeout_ms: u64,
 
     /// Rooms one network may create back to back; after that, one a minute.
     #[arg(long, env = "CHATDROP_NEW_ROOM_BURST", default_value_t = 20)]
@@ -199,6 +206,7 @@ impl Config {
             ping_interval_ms: 10_000,
             ping_timeout_ms: 30_000,
             presence_grace_ms: 8_000,
+            node_timeout_ms: 6_000,
             new_room_burst: 20,
             secure_cookies: false,
             header_read_timeout_ms: 10_000,

@@ -51,6 +51,10 @@ impl Room {
                 }
                 self.kick_here(kick);
             }
+            Relay::Presence => {
+                let room = self.clone();
+                self.tasks.spawn(async move { room.refresh_remote().await });
+            }
             // Handled by the hub, which forgets the room.
             Relay::Closed { .. } => {}
         }

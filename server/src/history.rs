@@ -71,23 +71,13 @@ impl Store {
         let at = unix_millis();
         let mut tx = self.pool().begin().await?;
         let seq = next_seq(&mut tx, room).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id, target)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (room, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
-        )
-        .bind(room.as_str())
-        .bind(seq.0 as i64)
-        .bind(at)
-        .bind(kind_name)
-        .bind(&who.user.0)
-        .bind(who.name.as_str())
-        .bind(text)
-        .bind(client_id)
-        .bind(target)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
+        let stored = Stored {
+            kind: kind_name,
+            text,
+            client_id,
+            target,
+        };
+        if insert(&mut tx, room, seq, at, who, stored).await? {
             tx.commit().await?;
             return Ok(Appended::New(Event {
                 seq,
@@ -107,6 +97,51 @@ impl Store {
         // Nothing stored: the number goes back too.
         tx.rollback().await?;
         Ok(Appended::Duplicate(Seq(existing as u64)))
+    }
+
+    /// Stores `who` joining (`joined`) or leaving the room, unless the
+    /// history already shows them so: each node of a cluster may try, the
+    /// counter row's lock lets one through. A leave is also dropped when
+    /// `still_here` says they are online after all (on another node); it
+    /// is asked under that lock, so a join racing this leave is either seen
+    /// or stored after it.
+    pub async fn append_presence<F>(
+        &self,
+        room: &RoomCode,
+        who: &Member,
+        joined: bool,
+        still_here: F,
+    ) -> Result<Option<Event>, sqlx::Error>
+    where
+        F: std::future::Future<Output = bool>,
+    {
+        let at = unix_millis();
+        let mut tx = self.pool().begin().await?;
+        let seq = next_seq(&mut tx, room).await?;
+        let present = last_presence(&mut tx, room, &who.user).await?;
+        let stays = present == joined || (!joined && still_here.await);
+        if stays {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let stored = Stored {
+            kind: if joined { "joined" } else { "left" },
+            text: None,
+            client_id: None,
+            target: None,
+        };
+        insert(&mut tx, room, seq, at, who, stored).await?;
+        tx.commit().await?;
+        Ok(Some(Event {
+            seq,
+            at,
+            who: who.clone(),
+            kind: if joined {
+                EventKind::Joined
+            } else {
+                EventKind::Left
+            },
+        }))
     }
 
     /// Up to `limit` events after `after`, oldest first.
@@ -212,16 +247,63 @@ impl Store {
 
     /// Whether the history shows `user` as present in `room`.
     pub async fn is_present(&self, room: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
-        let last: Option<(String,)> = sqlx::query_as(
-            "SELECT kind FROM events WHERE room = $1 AND user_id = $2
-             AND kind IN ('joined', 'left', 'removed') ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(room.as_str())
-        .bind(&user.0)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(matches!(last, Some((kind,)) if kind == "joined"))
+        let mut conn = self.pool().acquire().await?;
+        last_presence(&mut conn, room, user).await
     }
+}
+
+/// An event's columns beyond who, where and when.
+struct Stored<'a> {
+    kind: &'a str,
+    text: Option<&'a str>,
+    client_id: Option<&'a str>,
+    target: Option<i64>,
+}
+
+/// Inserts one event as number `seq`; `false` if its sender already
+/// stored its client id.
+async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    room: &RoomCode,
+    seq: Seq,
+    at: i64,
+    who: &Member,
+    stored: Stored<'_>,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO events (room, seq, at, kind, user_id, user_name, text, client_id, target)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (room, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
+    )
+    .bind(room.as_str())
+    .bind(seq.0 as i64)
+    .bind(at)
+    .bind(stored.kind)
+    .bind(&who.user.0)
+    .bind(who.name.as_str())
+    .bind(stored.text)
+    .bind(stored.client_id)
+    .bind(stored.target)
+    .execute(&mut *tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Whether `user`'s last joined/left/removed event in `room` is a join.
+async fn last_presence(
+    conn: &mut sqlx::AnyConnection,
+    room: &RoomCode,
+    user: &UserId,
+) -> Result<bool, sqlx::Error> {
+    let last: Option<(String,)> = sqlx::query_as(
+        "SELECT kind FROM events WHERE room = $1 AND user_id = $2
+         AND kind IN ('joined', 'left', 'removed') ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(room.as_str())
+    .bind(&user.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(matches!(last, Some((kind,)) if kind == "joined"))
 }
 
 /// Takes room `room`'s next sequence number in transaction `tx`: the

@@ -20,11 +20,13 @@ pub mod owner_routes;
 pub mod owners;
 pub mod pages;
 pub mod passwords;
+pub mod presence;
 pub mod pwa;
 pub mod qr;
 pub mod removal;
 pub mod revoke;
 pub mod rooms;
+pub mod roster;
 pub mod routes;
 pub mod sequencer;
 pub mod sessions;
@@ -158,7 +160,9 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     let shutdown = CancellationToken::new();
     let (cluster, redis) = match &config.redis_url {
         Some(url) => {
-            let (cluster, client) = Cluster::connect(url, &tasks, shutdown.clone()).await?;
+            let timeout = Duration::from_millis(config.node_timeout_ms);
+            let (cluster, client) =
+                Cluster::connect(url, timeout, &tasks, shutdown.clone()).await?;
             (cluster, Some(client))
         }
         None => (Cluster::single(), None),
@@ -171,8 +175,15 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         shutdown.clone(),
     ));
     if let Some(client) = redis {
-        tasks.spawn(cluster.listen(client, hub.clone(), shutdown.clone()));
+        tasks.spawn(
+            cluster
+                .clone()
+                .listen(client, hub.clone(), shutdown.clone()),
+        );
         catch_up_rooms(&hub, &tasks, &shutdown);
+        if let Some(roster) = cluster.roster() {
+            tasks.spawn(hub.clone().keep_roster(roster.clone()));
+        }
     }
     let transfers = Arc::new(Transfers::new(
         store.clone(),
@@ -183,6 +194,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
             bytes_per_second: Some(config.upload_bytes_per_second).filter(|r| *r > 0),
             disk_full_after: config.hooks.disk_full_after,
         },
+        cluster.roster().map(|_| cluster.node().to_owned()),
     ));
     let chatdrop = Arc::new(Chatdrop {
         files,
@@ -190,8 +202,8 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         transfers,
         store,
         sessions: Sessions::load(&config.data_dir, config.secure_cookies)?,
-        wrong_codes: Throttle::wrong_codes(),
-        new_rooms: Throttle::new_rooms(config.new_room_burst),
+        wrong_codes: Throttle::wrong_codes().shared(cluster.redis()),
+        new_rooms: Throttle::new_rooms(config.new_room_burst).shared(cluster.redis()),
         timings: config.timings(),
         shutdown,
         tasks,
@@ -202,6 +214,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     sweep_rooms(
         &chatdrop,
+        cluster.clone(),
         config.hooks.room_sweep_every.unwrap_or(ROOM_SWEEP_EVERY),
     );
     evict_rooms(&chatdrop);
@@ -334,14 +347,17 @@ fn sweep_uploads(chatdrop: &Arc<Chatdrop>, idle: Duration) {
 }
 
 /// Deletes rooms whose lifetime ended, now (so a restart catches up at
-/// once) and then every `every`, until shutdown.
-fn sweep_rooms(chatdrop: &Arc<Chatdrop>, every: Duration) {
+/// once) and then every `every`, until shutdown. On a cluster one node
+/// sweeps each round: the others would only race it for the same rooms.
+fn sweep_rooms(chatdrop: &Arc<Chatdrop>, cluster: Arc<Cluster>, every: Duration) {
     let swept = chatdrop.clone();
     let shutdown = chatdrop.shutdown.clone();
     chatdrop.tasks.spawn(async move {
         loop {
-            if let Err(error) = swept.sweep_expired().await {
-                tracing::warn!(%error, "deleting expired rooms");
+            if cluster.lead("sweep", every).await {
+                if let Err(error) = swept.sweep_expired().await {
+                    tracing::warn!(%error, "deleting expired rooms");
+                }
             }
             tokio::select! {
                 () = shutdown.cancelled() => return,

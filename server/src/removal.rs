@@ -129,7 +129,11 @@ impl Room {
     /// An owner (`by`) removes `who`: a `removed` event (which ends their
     /// presence, as a `left` would), then their tabs close with
     /// [`app::client::REMOVED`].
-    pub async fn remove_member(&self, by: &Member, who: &Member) -> Result<Seq, AppError> {
+    pub async fn remove_member(
+        self: &std::sync::Arc<Self>,
+        by: &Member,
+        who: &Member,
+    ) -> Result<Seq, AppError> {
         let kind = EventKind::Removed {
             by: by.name.clone(),
         };

@@ -1,10 +1,6 @@
 //! Live rooms: each owns a broadcast channel, the next sequence number, and
-//! who is online. Rooms are activated on first use and evicted from memory
-//! once nobody uses them ([`Hub::evict_idle`]).
-//!
-//! A connected tab holds a [`Presence`]: dropping it (however its task
-//! ends, a panic included) is the disconnect, so nobody stays "online"
-//! forever. Grace timers are tracked tasks that end at shutdown.
+//! who is online (its behaviour in `presence.rs`). Rooms are activated on first use and
+//! evicted from memory once nobody uses them ([`Hub::evict_idle`]).
 //!
 //! Every event is committed to the database (its number from the room's
 //! counter row) before it is delivered; the room's sequencer
@@ -41,7 +37,7 @@ pub struct Hub {
     cluster: Arc<Cluster>,
     grace: Duration,
     tasks: TaskTracker,
-    shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
     // Held only to look up or insert a room, never across an `.await`.
     rooms: Mutex<HashMap<RoomCode, Arc<Room>>>,
 }
@@ -51,7 +47,7 @@ pub struct Room {
     /// Its code.
     pub code: RoomCode,
     pub(crate) store: Store,
-    grace: Duration,
+    pub(crate) grace: Duration,
     pub(crate) tasks: TaskTracker,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tx: broadcast::Sender<Broadcast>,
@@ -64,16 +60,9 @@ pub struct Room {
     pub(crate) filling: AtomicBool,
     pub(crate) cluster: Arc<Cluster>,
     // Updated without awaiting while held.
-    online: Mutex<HashMap<UserId, Online>>,
-}
-
-#[derive(Debug, Clone)]
-struct Online {
-    member: Member,
-    tabs: usize,
-    /// Bumped on every connect and disconnect; a pending leave only fires if
-    /// nothing happened since it was scheduled.
-    epoch: u64,
+    online: Mutex<OnlineHere>,
+    /// Who the other nodes list here, by user id (`presence.rs`).
+    remote: Mutex<Vec<Member>>,
 }
 
 impl Hub {
@@ -104,10 +93,6 @@ impl Hub {
         }
         let latest = self.store.latest_seq(code).await?;
         let present = self.store.present_members(code).await?;
-        let mut rooms = self.lock();
-        if let Some(room) = rooms.get(code) {
-            return Ok(room.clone());
-        }
         let room = Arc::new(Room {
             code: code.clone(),
             store: self.store.clone(),
@@ -120,22 +105,19 @@ impl Hub {
             filling: AtomicBool::new(false),
             cluster: self.cluster.clone(),
             online: Mutex::default(),
+            remote: Mutex::default(),
         });
-        rooms.insert(code.clone(), room.clone());
-        drop(rooms);
+        {
+            let mut rooms = self.lock();
+            if let Some(room) = rooms.get(code) {
+                return Ok(room.clone());
+            }
+            rooms.insert(code.clone(), room.clone());
+        }
+        room.refresh_remote().await;
         // People the history still shows as present (the server stopped
         // while they were here) get the grace period to reconnect quietly.
-        for member in present {
-            room.lock_online().insert(
-                member.user.clone(),
-                Online {
-                    member: member.clone(),
-                    tabs: 1,
-                    epoch: 0,
-                },
-            );
-            room.clone().disconnect(&member);
-        }
+        room.adopt(present).await;
         Ok(room)
     }
 
@@ -259,137 +241,6 @@ impl Room {
         let _ = self.tx.send(frame);
     }
 
-    /// Everyone online, by name.
-    pub fn members(&self) -> Vec<Member> {
-        let mut members: Vec<Member> = self
-            .lock_online()
-            .values()
-            .map(|o| o.member.clone())
-            .collect();
-        members.sort_by(|a, b| {
-            a.name
-                .as_str()
-                .to_lowercase()
-                .cmp(&b.name.as_str().to_lowercase())
-        });
-        members
-    }
-
-    /// A tab of `who` connected: the first one is announced as a join. The
-    /// tab counts as connected until the returned guard drops.
-    pub async fn connect(self: &Arc<Self>, who: &Member) -> Result<Presence, sqlx::Error> {
-        // Made first: if announcing fails, dropping it undoes the count.
-        let presence = self.count_tab(who);
-        if presence.first {
-            self.append(who, EventKind::Joined).await?;
-        }
-        self.broadcast_presence();
-        Ok(presence)
-    }
-
-    fn count_tab(self: &Arc<Self>, who: &Member) -> Presence {
-        let first = {
-            let mut online = self.lock_online();
-            let entry = online.entry(who.user.clone()).or_insert_with(|| Online {
-                member: who.clone(),
-                tabs: 0,
-                epoch: 0,
-            });
-            // A pending leave (tabs == 0, still listed) is cancelled quietly.
-            let first = entry.tabs == 0 && entry.epoch == 0;
-            entry.tabs += 1;
-            entry.epoch += 1;
-            entry.member = who.clone();
-            first
-        };
-        Presence {
-            room: self.clone(),
-            who: who.clone(),
-            first,
-        }
-    }
-
-    /// A tab of `who` closed: when it was the last, they are announced as
-    /// gone after the grace period unless a tab comes back.
-    fn disconnect(self: Arc<Self>, who: &Member) {
-        let epoch = {
-            let mut online = self.lock_online();
-            let Some(entry) = online.get_mut(&who.user) else {
-                return;
-            };
-            entry.tabs = entry.tabs.saturating_sub(1);
-            entry.epoch += 1;
-            if entry.tabs > 0 {
-                return;
-            }
-            entry.epoch
-        };
-        let who = who.clone();
-        // Dropped outside a runtime (the process is ending): nothing to do.
-        if tokio::runtime::Handle::try_current().is_err() {
-            return;
-        }
-        let tasks = self.tasks.clone();
-        tasks.spawn(async move {
-            // At shutdown the history still shows them present: the next
-            // start gives them the grace period again.
-            tokio::select! {
-                () = self.shutdown.cancelled() => return,
-                () = tokio::time::sleep(self.grace) => {}
-            }
-            let gone = {
-                let mut online = self.lock_online();
-                match online.get(&who.user) {
-                    Some(entry) if entry.tabs == 0 && entry.epoch == epoch => {
-                        online.remove(&who.user).is_some()
-                    }
-                    _ => false,
-                }
-            };
-            if gone {
-                self.announce_left(&who).await;
-            }
-        });
-    }
-
-    /// `who` left with the Leave button: announced at once, and their open
-    /// tabs in this room are closed.
-    pub async fn leave(&self, who: &Member) {
-        let was_online = self.lock_online().remove(&who.user).is_some();
-        self.kick(Kick {
-            user: who.user.clone(),
-            others: false,
-            code: 1000,
-        });
-        if was_online
-            || self
-                .store
-                .is_present(&self.code, &who.user)
-                .await
-                .unwrap_or(false)
-        {
-            self.announce_left(who).await;
-        }
-    }
-
-    async fn announce_left(&self, who: &Member) {
-        if let Err(error) = self.append(who, EventKind::Left).await {
-            tracing::error!(%error, room = %self.code, "storing a leave");
-        }
-        self.broadcast_presence();
-    }
-
-    /// Takes `user` off the members list at once (an owner removed them).
-    pub(crate) fn forget(&self, user: &UserId) {
-        self.lock_online().remove(user);
-    }
-
-    pub(crate) fn broadcast_presence(&self) {
-        let _ = self.tx.send(Broadcast::new(&ServerMsg::Presence {
-            members: self.members(),
-        }));
-    }
-
     pub(crate) async fn append(&self, who: &Member, kind: EventKind) -> Result<Seq, sqlx::Error> {
         let _writing = self.writer.lock().await;
         match self.store.append(&self.code, who, kind).await? {
@@ -402,17 +253,32 @@ impl Room {
         }
     }
 
-    fn lock_online(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Online>> {
+    pub(crate) fn lock_online(&self) -> std::sync::MutexGuard<'_, OnlineHere> {
         self.online.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn lock_remote(&self) -> std::sync::MutexGuard<'_, Vec<Member>> {
+        self.remote.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
+/// One person with tabs (or a grace period) on this node.
+#[derive(Debug, Clone)]
+pub(crate) struct Online {
+    pub(crate) member: Member,
+    pub(crate) tabs: usize,
+    /// Bumped on every connect and disconnect; a pending leave only fires if
+    /// nothing happened since it was scheduled.
+    pub(crate) epoch: u64,
+}
+
+/// This node's people, by user.
+pub(crate) type OnlineHere = HashMap<UserId, Online>;
+
 /// One connected tab of a member; dropping it disconnects the tab.
 pub struct Presence {
-    room: Arc<Room>,
-    who: Member,
-    /// Whether this tab made them present (and was announced as a join).
-    first: bool,
+    pub(crate) room: Arc<Room>,
+    pub(crate) who: Member,
 }
 
 impl Drop for Presence {

@@ -141,6 +141,39 @@ impl Store {
         Ok(())
     }
 
+    /// Makes `node` upload `id`'s writer until `until` (unix ms), if it is
+    /// unfinished and nobody else's lease on it is running at `now`.
+    pub async fn claim_upload(
+        &self,
+        id: &UploadId,
+        node: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let claimed = sqlx::query(
+            "UPDATE uploads SET writer = $1, writer_until = $2
+             WHERE id = $3 AND status = 'uploading'
+             AND (writer IS NULL OR writer = $1 OR writer_until < $4)",
+        )
+        .bind(node)
+        .bind(until)
+        .bind(&id.0)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    /// Ends `node`'s lease on upload `id`, so another node may write it now.
+    pub async fn release_upload(&self, id: &UploadId, node: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE uploads SET writer = NULL WHERE id = $1 AND writer = $2")
+            .bind(&id.0)
+            .bind(node)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Marks an upload complete: its bytes are the object `sha256`.
     pub async fn finish_upload(
         &self,

@@ -41,6 +41,7 @@ impl Connection<'_> {
             .await
         {
             Ok((upload, offset)) => {
+                self.sending(&upload);
                 let id = Some(id);
                 Ok(out.send(&ServerMsg::Upload { id, upload, offset }).await?)
             }
@@ -54,6 +55,7 @@ impl Connection<'_> {
         let transfers = &self.chatdrop.transfers;
         match transfers.resume(&self.room.code, &self.me, &upload).await {
             Ok(offset) => {
+                self.sending(&upload);
                 let frame = ServerMsg::Upload {
                     id: None,
                     upload,
@@ -81,6 +83,7 @@ impl Connection<'_> {
     ) -> Step {
         match result {
             Ok(Ok((upload, offset))) => {
+                self.sending(&upload);
                 Ok(out.send(&ServerMsg::Received { upload, offset }).await?)
             }
             Ok(Err(error)) => self.refuse(out, error, None).await,
@@ -89,6 +92,26 @@ impl Connection<'_> {
                 self.refuse(out, AppError::ChunkNotStored, None).await
             }
         }
+    }
+}
+
+impl Connection<'_> {
+    fn sending(&mut self, upload: &UploadId) {
+        if !self.uploads.contains(upload) {
+            self.uploads.push(upload.clone());
+        }
+    }
+
+    /// The connection closed: once the chunk being written is on disk,
+    /// another node may take its uploads over (a reconnect that lands
+    /// there resumes at once).
+    pub(super) async fn hand_over_uploads(&mut self) {
+        if let Some(writing) = self.writing.take() {
+            if let Ok(Ok((upload, _))) = writing.await {
+                self.sending(&upload);
+            }
+        }
+        self.chatdrop.transfers.release(&self.uploads).await;
     }
 }
 

@@ -118,11 +118,13 @@ pub async fn serve(socket: Socket, room: Arc<Room>, me: Member, chatdrop: &Chatd
             strikes: 0,
             last_typing: None,
             writing: None,
+            uploads: Vec::new(),
         };
         let end = conn.run(&mut out, &mut stream, &mut rx).await;
         if let End::Close(code, reason) = end {
             out.close(stream, code, reason).await;
         }
+        conn.hand_over_uploads().await;
         tracing::debug!("disconnected");
     }
     .instrument(span)
@@ -147,6 +149,8 @@ struct Connection<'a> {
     /// work overlaps with the network. One at a time keeps chunks in order
     /// and acknowledgements exact.
     writing: Option<Writing>,
+    /// The uploads this connection offered, resumed or wrote to.
+    uploads: Vec<UploadId>,
 }
 
 impl Connection<'_> {

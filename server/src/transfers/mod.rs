@@ -11,6 +11,7 @@
 //! the hash state, and the upload continues where the disk says it stopped.
 
 mod finish;
+mod lease;
 mod mime;
 mod pipeline;
 mod sweep;
@@ -74,6 +75,8 @@ pub struct Transfers {
     files: FileStore,
     hub: Arc<Hub>,
     limits: Limits,
+    /// This node's id when several share the files (`lease.rs`).
+    node: Option<String>,
     // Held only to look up, insert or remove, never across an `.await`.
     active: Mutex<HashMap<UploadId, Shared>>,
 }
@@ -87,16 +90,27 @@ struct Active {
     received: u64,
     progress_at: Instant,
     saved_at: Instant,
+    /// When this node's lease on the upload runs out (unix ms), on a
+    /// cluster; `None` there means it must claim the upload again.
+    lease_until: Option<i64>,
 }
 
 impl Transfers {
-    /// The upload engine over these stores.
-    pub fn new(store: Store, files: FileStore, hub: Arc<Hub>, limits: Limits) -> Self {
+    /// The upload engine over these stores; `node` is this node's id if
+    /// other nodes write to the same files.
+    pub fn new(
+        store: Store,
+        files: FileStore,
+        hub: Arc<Hub>,
+        limits: Limits,
+        node: Option<String>,
+    ) -> Self {
         Self {
             store,
             files,
             hub,
             limits,
+            node,
             active: Mutex::default(),
         }
     }
@@ -154,8 +168,8 @@ impl Transfers {
         match row.file.status {
             FileStatus::Complete => Ok((id, row.file.size)),
             FileStatus::Uploading => {
-                let active = self.activate(row).await?;
-                let offset = active.lock().await.received;
+                self.activate(row).await?;
+                let offset = self.held(room, me, &id).await?.received;
                 Ok((id, offset))
             }
             FileStatus::Cancelled | FileStatus::Failed => Err(AppError::UnknownUpload(id)),
@@ -222,9 +236,8 @@ impl Transfers {
         match row.file.status {
             FileStatus::Complete => Ok(row.file.size),
             FileStatus::Uploading => {
-                let active = self.activate(row).await?;
-                let offset = active.lock().await.received;
-                Ok(offset)
+                self.activate(row).await?;
+                Ok(self.held(room, me, upload).await?.received)
             }
             FileStatus::Cancelled | FileStatus::Failed => {
                 Err(AppError::UnknownUpload(upload.clone()))
@@ -246,14 +259,7 @@ impl Transfers {
         let upload = chunk.upload.clone();
         let offset = chunk.offset;
         let len = chunk.payload.len() as u64;
-        let active = match self.lookup(&upload) {
-            Some(active) => active,
-            None => {
-                let row = self.owned(room, me, &upload).await?;
-                self.activate(row).await?
-            }
-        };
-        let mut guard = active.lock().await;
+        let mut guard = self.held(room, me, &upload).await?;
         let state = &mut *guard;
         if state.row.uploader != me.user || &state.row.room != room || state.writer.is_none() {
             return Err(AppError::UnknownUpload(upload));
@@ -371,6 +377,8 @@ impl Transfers {
         if let Some(active) = self.lookup(&id) {
             return Ok(active);
         }
+        // Claimed before the file is read: the length read is then final.
+        let lease_until = self.claim(&id).await?;
         let (writer, len) = match Writer::open(self.partial(&id)?).await {
             Ok(opened) => opened,
             Err(error) => {
@@ -387,6 +395,7 @@ impl Transfers {
         let mut state = Active::idle(row);
         state.writer = Some(writer);
         state.received = len.min(state.row.file.size);
+        state.lease_until = lease_until;
         let mut active = self.lock();
         Ok(active
             .entry(id)
@@ -414,6 +423,7 @@ impl Active {
             received,
             progress_at: Instant::now(),
             saved_at: Instant::now(),
+            lease_until: None,
         }
     }
 }

@@ -7,21 +7,9 @@ use app::protocol::{ClientMsg, ErrorCode, EventKind, FileStatus, ServerMsg, Shar
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
+use crate::bytes::noise;
 use crate::helpers::{free_port, sign_in, start_binary, test_database, Member, Page, TestApp};
 use crate::ws::Ws;
-
-/// Deterministic bytes that don't compress or repeat (xorshift).
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 fn sha(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use app::protocol::{
-    Chunk, ClientMsg, ClientMsgId, ErrorCode, Event, EventKind, FileStatus, Seq, ServerMsg,
-    UploadId, CHUNK_HEADER_BYTES,
+    ClientMsg, ClientMsgId, ErrorCode, Event, EventKind, FileStatus, Seq, ServerMsg, UploadId,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -212,9 +211,7 @@ impl Ws {
 
     /// Sends one chunk frame.
     pub async fn chunk(&mut self, upload: &UploadId, offset: u64, payload: &[u8]) {
-        let mut frame = vec![0u8; CHUNK_HEADER_BYTES + payload.len()];
-        assert!(Chunk::write_header(upload, offset, &mut frame));
-        frame[CHUNK_HEADER_BYTES..].copy_from_slice(payload);
+        let frame = crate::bytes::chunk_frame(upload, offset, payload);
         self.stream
             .send(Message::binary(frame))
             .await

@@ -3,13 +3,17 @@
 //! node's tabs see must be what every node's tabs see: every event once,
 //! in sequence order, whatever Redis does.
 
+#[path = "../support/bytes.rs"]
+mod bytes;
 mod nodes;
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod presence;
 #[path = "../support/redis.rs"]
 mod redis;
 #[path = "../support/sign_in.rs"]
 mod sign_in;
+mod uploads;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::protocol::{ClientMsg, ClientMsgId, Event, Seq, ServerMsg};
+use app::protocol::{ClientMsg, ClientMsgId, ErrorCode, Event, Seq, ServerMsg, UploadId};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use server::Config;
@@ -24,6 +24,9 @@ pub struct Cluster {
     pub database: String,
     pub dir: tempfile::TempDir,
     pub nodes: Vec<Node>,
+    /// Every node's presence grace and node timeout, in milliseconds.
+    pub grace_ms: u64,
+    pub node_timeout_ms: u64,
 }
 
 pub struct Node {
@@ -33,13 +36,20 @@ pub struct Node {
 }
 
 impl Cluster {
-    /// `n` nodes, up and serving.
+    /// `n` nodes, up and serving, with the default timings.
     pub async fn start(n: usize) -> Cluster {
+        Self::start_timed(n, 8_000, 6_000).await
+    }
+
+    /// `n` nodes with this presence grace and node timeout.
+    pub async fn start_timed(n: usize, grace_ms: u64, node_timeout_ms: u64) -> Cluster {
         let mut cluster = Cluster {
             redis: Redis::start(),
             database: Postgres::get().fresh_database(),
             dir: tempfile::tempdir().unwrap(),
             nodes: Vec::new(),
+            grace_ms,
+            node_timeout_ms,
         };
         for _ in 0..n {
             let node = cluster.node().await;
@@ -53,6 +63,8 @@ impl Cluster {
         let mut config = Config::for_tests(self.dir.path().to_path_buf());
         config.database_url = self.database.clone();
         config.redis_url = Some(self.redis.url());
+        config.presence_grace_ms = self.grace_ms;
+        config.node_timeout_ms = self.node_timeout_ms;
         // Many posters from one address.
         config.new_room_burst = 1_000;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,6 +88,39 @@ impl Cluster {
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// One more node on the same pieces, as its own process (which a test
+    /// can kill): the process and its address, once it serves.
+    pub async fn process_node(&self) -> (ChildGuard, SocketAddr) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_chatdrop"))
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["--database-url", &self.database])
+            .args(["--redis-url", &self.redis.url()])
+            .args(["--presence-grace-ms", &self.grace_ms.to_string()])
+            .args(["--node-timeout-ms", &self.node_timeout_ms.to_string()])
+            .arg("--leptos-config")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
+            .env("RUST_LOG", "error")
+            .spawn()
+            .expect("start chatdrop");
+        // Guarded at once: killed and waited for however the test ends.
+        let guard = ChildGuard(child);
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        for _ in 0..400 {
+            if reqwest::get(format!("http://{addr}/")).await.is_ok() {
+                return (guard, addr);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the node's process did not start");
     }
 
     /// `name` creates a room on node `at`.
@@ -116,6 +161,16 @@ impl Drop for Node {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// A node's process, killed (SIGKILL) when the guard drops.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -207,6 +262,83 @@ impl Tab {
                 Some(ServerMsg::Error { message, .. }) => panic!("{id} refused: {message}"),
                 Some(_) => {}
                 None => panic!("no acknowledgement of {id} within 10 s"),
+            }
+        }
+    }
+}
+
+/// Answers to a tab's file frames.
+impl Tab {
+    /// Offers `size` bytes called `name`: the upload and where to send from.
+    pub async fn offer(&mut self, id: &str, name: &str, size: u64) -> (UploadId, u64) {
+        self.send(&ClientMsg::Offer {
+            id: ClientMsgId(id.into()),
+            name: name.into(),
+            size,
+            mime: "application/octet-stream".into(),
+            sha256: None,
+        })
+        .await;
+        match self.file_answer().await {
+            Ok(ServerMsg::Upload { upload, offset, .. }) => (upload, offset),
+            other => panic!("offer answered {other:?}"),
+        }
+    }
+
+    /// Asks to continue `upload`: where to send from, or the refusal.
+    pub async fn resume_upload(&mut self, upload: &UploadId) -> Result<u64, ErrorCode> {
+        self.send(&ClientMsg::ResumeUpload {
+            upload: upload.clone(),
+        })
+        .await;
+        match self.file_answer().await {
+            Ok(ServerMsg::Upload { offset, .. }) => Ok(offset),
+            Err((code, _)) => Err(code),
+            Ok(other) => panic!("resume answered {other:?}"),
+        }
+    }
+
+    /// Sends one chunk: the bytes now stored, or the refusal and where the
+    /// next chunk must start.
+    pub async fn put(
+        &mut self,
+        upload: &UploadId,
+        offset: u64,
+        payload: &[u8],
+    ) -> Result<u64, (ErrorCode, Option<u64>)> {
+        let frame = crate::bytes::chunk_frame(upload, offset, payload);
+        self.send
+            .send(Message::binary(frame))
+            .await
+            .expect("send chunk");
+        match self.file_answer().await {
+            Ok(ServerMsg::Received { offset, .. }) => Ok(offset),
+            Ok(other) => panic!("chunk answered {other:?}"),
+            Err(refusal) => Err(refusal),
+        }
+    }
+
+    /// Sends `bytes[from..]` in chunks of `chunk` bytes, each acknowledged.
+    pub async fn send_from(&mut self, upload: &UploadId, bytes: &[u8], from: usize, chunk: usize) {
+        let mut offset = from;
+        while offset < bytes.len() {
+            let end = (offset + chunk).min(bytes.len());
+            let stored = self.put(upload, offset as u64, &bytes[offset..end]).await;
+            assert_eq!(stored, Ok(end as u64), "chunk at {offset}");
+            offset = end;
+        }
+    }
+
+    /// The next answer to a file frame (an upload, a receipt, a refusal).
+    async fn file_answer(&mut self) -> Result<ServerMsg, (ErrorCode, Option<u64>)> {
+        loop {
+            match self.recv_within(Duration::from_secs(15)).await {
+                Some(ServerMsg::Error { code, expected, .. }) => return Err((code, expected)),
+                Some(msg @ (ServerMsg::Upload { .. } | ServerMsg::Received { .. })) => {
+                    return Ok(msg)
+                }
+                Some(_) => {}
+                None => panic!("no answer to a file frame within 15 s"),
             }
         }
     }
