@@ -31,6 +31,9 @@ pub struct Store {
     engine: Engine,
 }
 
+/// How long a query waits for a connection before it fails.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What every SQLite connection is set to. WAL lets readers run beside
 /// the writer; NORMAL sync survives a process crash (`kill -9`), which is
 /// what "committed" promises; deleted rows are overwritten, not left in
@@ -65,6 +68,9 @@ impl Store {
         let options = options.log_statements(tracing::log::LevelFilter::Debug);
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 8 } else { 16 })
+            // While the database is away, a send fails within seconds with
+            // "try again" instead of hanging for sqlx's default 30 s.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {

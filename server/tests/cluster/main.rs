@@ -5,6 +5,8 @@
 
 #[path = "../support/bytes.rs"]
 mod bytes;
+mod faults;
+mod limits;
 mod nodes;
 #[path = "../support/postgres.rs"]
 mod postgres;

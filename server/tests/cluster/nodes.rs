@@ -27,6 +27,8 @@ pub struct Cluster {
     /// Every node's presence grace and node timeout, in milliseconds.
     pub grace_ms: u64,
     pub node_timeout_ms: u64,
+    /// Rooms one address may create back to back, on each node.
+    pub new_room_burst: u32,
 }
 
 pub struct Node {
@@ -43,19 +45,38 @@ impl Cluster {
 
     /// `n` nodes with this presence grace and node timeout.
     pub async fn start_timed(n: usize, grace_ms: u64, node_timeout_ms: u64) -> Cluster {
-        let mut cluster = Cluster {
+        let mut cluster = Self::pieces();
+        cluster.grace_ms = grace_ms;
+        cluster.node_timeout_ms = node_timeout_ms;
+        cluster.add_nodes(n).await;
+        cluster
+    }
+
+    /// The shared pieces, no nodes yet (the default timings, and a room
+    /// budget many posters from one address don't exhaust).
+    pub fn pieces() -> Cluster {
+        Cluster {
             redis: Redis::start(),
             database: Postgres::get().fresh_database(),
             dir: tempfile::tempdir().unwrap(),
             nodes: Vec::new(),
-            grace_ms,
-            node_timeout_ms,
-        };
-        for _ in 0..n {
-            let node = cluster.node().await;
-            cluster.nodes.push(node);
+            grace_ms: 8_000,
+            node_timeout_ms: 6_000,
+            new_room_burst: 1_000,
         }
-        cluster
+    }
+
+    /// Starts `n` more nodes.
+    pub async fn add_nodes(&mut self, n: usize) {
+        for _ in 0..n {
+            let node = self.node().await;
+            self.nodes.push(node);
+        }
+    }
+
+    /// `http://` and node `at`'s address.
+    pub fn base(&self, at: usize) -> String {
+        format!("http://{}", self.nodes[at].addr)
     }
 
     /// One more node on the same pieces.
@@ -65,8 +86,7 @@ impl Cluster {
         config.redis_url = Some(self.redis.url());
         config.presence_grace_ms = self.grace_ms;
         config.node_timeout_ms = self.node_timeout_ms;
-        // Many posters from one address.
-        config.new_room_burst = 1_000;
+        config.new_room_burst = self.new_room_burst;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -134,8 +154,7 @@ impl Cluster {
     }
 
     async fn sign_in(&self, at: usize, name: &str, code: Option<&str>) -> Person {
-        let base = format!("http://{}", self.nodes[at].addr);
-        let response = crate::sign_in::post_login(&base, name, code).await;
+        let response = crate::sign_in::post_login(&self.base(at), name, code).await;
         assert_eq!(response.status().as_u16(), 303, "sign in {name}");
         let room = response.headers()["location"].to_str().unwrap().to_owned();
         Person {
