@@ -64,13 +64,15 @@ if [[ "${1:-}" == "--test" ]]; then
   fi
   # The suite runs against PostgreSQL too, and the cluster tests fan out
   # over Redis: the tests start their own servers from these packages
-  # (nothing needs to be running, and the package's own cluster may stay
+  # (nothing needs to be running, and the packages' own services may stay
   # stopped).
-  if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v redis-server >/dev/null; then
-    step "Installing PostgreSQL and Redis from Debian (database and cluster tests)"
+  # The browser test of two nodes puts nginx in front of them.
+  if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v redis-server >/dev/null \
+      || [[ ! -x /usr/sbin/nginx ]]; then
+    step "Installing PostgreSQL, Redis and nginx from Debian (database and cluster tests)"
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx >/dev/null
   fi
 fi

@@ -21,7 +21,7 @@ export const MODES = [
   { name: 'without JavaScript', js: false },
 ];
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -68,7 +68,7 @@ export async function startServer(extraArgs = []) {
   };
 }
 
-async function spawnServer(port, dataDir, url, extraArgs) {
+export async function spawnServer(port, dataDir, url, extraArgs) {
   const child = spawn(
     bin,
     ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
