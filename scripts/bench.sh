@@ -4,7 +4,7 @@
 # Prints markdown tables. Takes about ten minutes on 2 cores.
 #
 #   scripts/bench.sh            everything
-#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page, lighthouse)
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page, lighthouse, cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-all}
@@ -147,4 +147,58 @@ if [[ $only == all || $only == upload ]]; then
   $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" upload --file "$work/source.bin" --chunk-kib 256 2>/dev/null
   stop "$chatdrop"
   rm -f "$work/source.bin"
+fi
+
+if [[ $only == all || $only == cluster ]]; then
+  # One node on SQLite, one on PostgreSQL, and two on PostgreSQL + Redis
+  # with the clients split between them, one after the other in this run.
+  # Servers (nodes, PostgreSQL, Redis) share core 0; the generator has
+  # core 1. PostgreSQL and Redis are this run's own, in $work.
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  as_pg=(); [[ $(id -u) == 0 ]] && as_pg=(runuser -u postgres --)
+  mkdir -p "$work/pg"; [[ $(id -u) == 0 ]] && chown postgres:postgres "$work/pg"
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U chatdrop --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  # Durable commits, as a deployment would run them.
+  taskset -c 0 "${as_pg[@]}" "$pg_bin/postgres" -D "$work/pg/data" -p 5201 -k "$work/pg" \
+    -c listen_addresses=127.0.0.1 -c max_connections=200 >"$work/pg/log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do "$pg_bin/pg_isready" -q -h 127.0.0.1 -p 5201 && break; sleep 0.1; done
+  taskset -c 0 redis-server --port 5202 --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+  pids+=($!)
+  sleep 0.5
+  fresh_db() { "$pg_bin/psql" -q -h 127.0.0.1 -p 5201 -U chatdrop -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"; redis-cli -p 5202 FLUSHALL >/dev/null; }
+  node_args=(--new-room-burst 1000 --max-connections 100000 --max-connections-per-address 100000)
+  start_node() { # port data-dir extra-args…
+    local port=$1 dir=$2; shift 2
+    RUST_LOG=error taskset -c 0 target/release/chatdrop --host 127.0.0.1 --port "$port" --data-dir "$dir" "${node_args[@]}" "$@" >/dev/null 2>&1 &
+    pids+=($!); node_pid=$!
+    wait_up "http://127.0.0.1:$port/"
+  }
+  pg=(--database-url postgres://chatdrop@127.0.0.1:5201/bench --redis-url redis://127.0.0.1:5202)
+  gen=(taskset -c 1 "$loadgen")
+  rates=10000,25000,50000,75000,100000,150000
+  for config in sqlite postgres two-nodes; do
+    rm -rf "$work/node"; fresh_db
+    echo; echo "## cluster: $config, 10 rooms × 50 clients, 100-byte messages"; echo
+    case $config in
+      sqlite)
+        start_node 5111 "$work/node"; a=$node_pid
+        "${gen[@]}" --url http://127.0.0.1:5111 --pid "$a" fanout --rooms 10 --clients 50 --rates "$rates" 2>/dev/null
+        echo; "${gen[@]}" --url http://127.0.0.1:5111 latency --count 600 2>/dev/null
+        stop "$a" ;;
+      postgres)
+        start_node 5111 "$work/node" "${pg[@]}"; a=$node_pid
+        "${gen[@]}" --url http://127.0.0.1:5111 --pid "$a" fanout --rooms 10 --clients 50 --rates "$rates" 2>/dev/null
+        echo; "${gen[@]}" --url http://127.0.0.1:5111 latency --count 600 2>/dev/null
+        stop "$a" ;;
+      two-nodes)
+        start_node 5111 "$work/node" "${pg[@]}"; a=$node_pid
+        start_node 5112 "$work/node" "${pg[@]}"; b=$node_pid
+        "${gen[@]}" --url http://127.0.0.1:5111 --also-url http://127.0.0.1:5112 --pid "$a" --pid "$b" \
+          fanout --rooms 10 --clients 50 --rates "$rates" 2>/dev/null
+        echo; echo "(ping on one node, pong on the other: every message crosses)"; echo
+        "${gen[@]}" --url http://127.0.0.1:5111 --also-url http://127.0.0.1:5112 latency --count 600 2>/dev/null
+        stop "$a"; stop "$b" ;;
+    esac
+  done
 fi

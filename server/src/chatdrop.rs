@@ -52,6 +52,8 @@ pub struct Chatdrop {
     pub new_rooms: Throttle,
     /// Downloads in flight, cut when their file is deleted.
     pub downloads: Arc<crate::revoke::Revocations>,
+    /// This node's place on a shared database, held while it runs.
+    pub sharing: crate::sharing::Sharing,
 }
 
 impl Chatdrop {

@@ -31,6 +31,7 @@ pub mod routes;
 pub mod sequencer;
 pub mod sessions;
 pub mod settings;
+pub mod sharing;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -155,6 +156,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
             "rooms from before lifetimes get the default lifetime"
         );
     }
+    let sharing = sharing::claim(&store, &config.database_url, config.redis_url.is_some()).await?;
     let files = FileStore::open(&config.data_dir)?;
     let tasks = TaskTracker::new();
     let shutdown = CancellationToken::new();
@@ -210,6 +212,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         hooks: config.hooks.clone(),
         lifetimes,
         downloads: Arc::default(),
+        sharing,
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     sweep_rooms(

@@ -26,9 +26,14 @@ struct Cli {
     /// Which server is listening there.
     #[arg(long, value_enum, default_value = "chatdrop")]
     target: Kind,
-    /// The server's process id, for CPU and memory figures.
+    /// A second node of the same cluster: the fan-out and latency clients
+    /// alternate between the two (rooms are made on `--url`).
     #[arg(long)]
-    pid: Option<u32>,
+    also_url: Option<String>,
+    /// The server's process id, for CPU and memory figures; given twice
+    /// (`--pid A --pid B`), CPU figures add both nodes.
+    #[arg(long)]
+    pid: Vec<u32>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -84,21 +89,27 @@ enum Scenario {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let target = Target::new(&cli.url, matches!(cli.target, Kind::Flask));
+    let flask = matches!(cli.target, Kind::Flask);
+    let target = Target::new(&cli.url, flask);
+    let mut nodes = vec![Target::new(&cli.url, flask)];
+    if let Some(url) = &cli.also_url {
+        nodes.push(Target::new(url, flask));
+    }
+    let pid = cli.pid.first().copied();
     match cli.scenario {
         Scenario::Fanout {
             rooms,
             clients,
             rates,
             secs,
-        } => fanout(&target, cli.pid, rooms, clients, &rates, secs).await,
-        Scenario::Latency { count } => latency(&target, count).await,
-        Scenario::Idle { connections } => idle(&target, cli.pid, connections).await,
+        } => fanout(&nodes, &cli.pid, rooms, clients, &rates, secs).await,
+        Scenario::Latency { count } => latency(&nodes, count).await,
+        Scenario::Idle { connections } => idle(&target, pid, connections).await,
         Scenario::Upload {
             file,
             chunk_kib,
             window_kib,
-        } => upload::run(&target, cli.pid, &file, &chunk_kib, window_kib * 1024).await,
+        } => upload::run(&target, pid, &file, &chunk_kib, window_kib * 1024).await,
     }
 }
 
@@ -115,9 +126,14 @@ fn parse_payload(text: &str) -> Option<(u64, u64)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
+/// The CPU seconds the processes `pids` used so far, together.
+fn cpu_of(pids: &[u32]) -> f64 {
+    pids.iter().map(|pid| cpu_seconds(*pid)).sum()
+}
+
 async fn fanout(
-    target: &Target,
-    pid: Option<u32>,
+    nodes: &[Target],
+    pids: &[u32],
     rooms: usize,
     per_room: usize,
     rates: &[u64],
@@ -131,9 +147,10 @@ async fn fanout(
     eprintln!("connecting {rooms} rooms × {per_room} clients…");
     for r in 0..rooms {
         let mut writers = Vec::new();
-        let room = target.room(r).await?;
+        let room = nodes[0].room(r).await?;
         for c in 0..per_room {
-            let client = Client::connect(target, &room, &format!("u{r}-{c}")).await?;
+            let node = &nodes[c % nodes.len()];
+            let client = Client::connect(node, &room, &format!("u{r}-{c}")).await?;
             let (writer, mut reader) = client.split();
             let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(
                 1,
@@ -168,7 +185,7 @@ async fn fanout(
         let this_step = i as u64 + 1;
         step.store(this_step, Ordering::Relaxed);
         received.store(0, Ordering::Relaxed);
-        let cpu_before = pid.map(cpu_seconds);
+        let cpu_before = (!pids.is_empty()).then(|| cpu_of(pids));
         // Each room sends rate / (rooms × per_room) messages a second,
         // spread over its clients, on schedule whatever the replies do.
         let per_room_rate = rate as f64 / (rooms * per_room) as f64;
@@ -212,10 +229,7 @@ async fn fanout(
         }
         // Let the tail arrive.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let cpu = match (pid, cpu_before) {
-            (Some(pid), Some(before)) => Some(cpu_seconds(pid) - before),
-            _ => None,
-        };
+        let cpu = cpu_before.map(|before| cpu_of(pids) - before);
         let mut merged = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)?;
         for h in &histograms {
             let mut h = h.lock().unwrap();
@@ -253,12 +267,15 @@ async fn fanout(
     Ok(())
 }
 
-async fn latency(target: &Target, count: usize) -> anyhow::Result<()> {
-    let room = target.room(0).await?;
-    let (mut a, mut a_reader) = Client::connect(target, &room, "ping").await?.split();
+/// Ping on the first node, pong on the last: with two nodes every message
+/// crosses between them.
+async fn latency(nodes: &[Target], count: usize) -> anyhow::Result<()> {
+    let (first, last) = (&nodes[0], &nodes[nodes.len() - 1]);
+    let room = first.room(0).await?;
+    let (mut a, mut a_reader) = Client::connect(first, &room, "ping").await?.split();
     // The sender's own copies are read (and pings answered) but ignored.
     tokio::spawn(async move { while a_reader.next_message().await.is_some() {} });
-    let (_, mut b) = Client::connect(target, &room, "pong").await?.split();
+    let (_, mut b) = Client::connect(last, &room, "pong").await?.split();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let start = Instant::now();
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)?;

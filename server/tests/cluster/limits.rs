@@ -37,3 +37,31 @@ async fn room_creation_spends_one_budget_whichever_node_it_reaches() {
         assert_eq!(response.status().as_u16(), 429, "node {at}");
     }
 }
+
+#[tokio::test]
+async fn a_node_without_redis_refuses_to_share_the_database_and_the_other_way_round() {
+    let cluster = Cluster::start(1).await;
+    let mut alone = server::Config::for_tests(cluster.dir.path().to_path_buf());
+    alone.database_url = cluster.database.clone();
+    let refused = server::app(&alone)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("needs --redis-url"), "{refused}");
+
+    // A lone node without Redis keeps nodes with Redis out.
+    let database = crate::postgres::Postgres::get().fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lone = server::Config::for_tests(dir.path().to_path_buf());
+    lone.database_url = database.clone();
+    let _lone = server::app(&lone).await.expect("alone on its database");
+    let mut relayed = lone.clone();
+    relayed.redis_url = Some(cluster.redis.url());
+    let refused = server::app(&relayed)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("without --redis-url"), "{refused}");
+}
