@@ -156,6 +156,9 @@ if [[ $only == all || $only == cluster ]]; then
   # core 1. PostgreSQL and Redis are this run's own, in $work.
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   as_pg=(); [[ $(id -u) == 0 ]] && as_pg=(runuser -u postgres --)
+  # PostgreSQL runs as its own user (as root, `postgres`): it must reach
+  # its directory inside $work.
+  chmod 711 "$work"
   mkdir -p "$work/pg"; [[ $(id -u) == 0 ]] && chown postgres:postgres "$work/pg"
   "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U chatdrop --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   # Durable commits, as a deployment would run them.
