@@ -54,6 +54,8 @@ pub struct Chatdrop {
     pub downloads: Arc<crate::revoke::Revocations>,
     /// This node's place on a shared database, held while it runs.
     pub sharing: crate::sharing::Sharing,
+    /// Free disk below which `/readyz` says the node is not ready.
+    pub min_free_disk: u64,
 }
 
 impl Chatdrop {

@@ -47,6 +47,13 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Reverse proxies (addresses or networks, comma-separated) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is
+    /// ignored. Connections from them are not capped per address.
+    #[arg(long, env = "CHATDROP_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::proxies::TrustedProxies::parse)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// How often to ping each WebSocket, in milliseconds.
     #[arg(long, env = "CHATDROP_PING_INTERVAL_MS", default_value_t = 10_000)]
     pub ping_interval_ms: u64,
@@ -65,6 +72,11 @@ pub struct Config {
     /// their grace period), in milliseconds.
     #[arg(long, env = "CHATDROP_NODE_TIMEOUT_MS", default_value_t = 6_000)]
     pub node_timeout_ms: u64,
+
+    /// `/readyz` answers 503 once the data dir's disk has less than this
+    /// free, in bytes.
+    #[arg(long, env = "CHATDROP_MIN_FREE_DISK_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub min_free_disk_bytes: u64,
 
     /// Rooms one network may create back to back; after that, one a minute.
     #[arg(long, env = "CHATDROP_NEW_ROOM_BURST", default_value_t = 20)]
@@ -203,10 +215,12 @@ impl Config {
             redis_url: None,
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             ping_interval_ms: 10_000,
             ping_timeout_ms: 30_000,
             presence_grace_ms: 8_000,
             node_timeout_ms: 6_000,
+            min_free_disk_bytes: 0,
             new_room_burst: 20,
             secure_cookies: false,
             header_read_timeout_ms: 10_000,

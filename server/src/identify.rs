@@ -1,6 +1,7 @@
 //! Middleware that works out who is calling before any handler runs: the
-//! peer address, the verified session, and whether the request came from a
-//! page of this site.
+//! client's address (the peer's, or a trusted proxy's word for it), the
+//! verified session, and whether the request came from a page of this
+//! site.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -14,11 +15,12 @@ use crate::state::AppState;
 
 /// Inserts a [`Caller`] into the request's extensions.
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let ip = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let ip = state.proxies.client(peer, request.headers());
     let session = request
         .headers()
         .get_all(header::COOKIE)

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod downloads;
 pub mod edits;
 pub mod files;
+pub mod health;
 pub mod history;
 pub mod identify;
 pub mod listen;
@@ -21,6 +22,7 @@ pub mod owners;
 pub mod pages;
 pub mod passwords;
 pub mod presence;
+pub mod proxies;
 pub mod pwa;
 pub mod qr;
 pub mod removal;
@@ -71,6 +73,7 @@ use crate::assets::Bundle;
 use crate::backend::Chatdrop;
 use crate::cluster::Cluster;
 use crate::files::FileStore;
+use crate::proxies::TrustedProxies;
 use crate::rooms::Hub;
 use crate::sessions::Sessions;
 use crate::state::AppState;
@@ -99,6 +102,7 @@ pub async fn run(
         max_connections: config.max_connections.min(budget),
         max_per_address: config.max_connections_per_address,
         header_timeout: Duration::from_millis(config.header_read_timeout_ms.max(1)),
+        uncapped: TrustedProxies::new(&config.trusted_proxies),
     };
     tracing::debug!(?limits, "connection limits");
     let (app, chatdrop) = app(&config).await?;
@@ -213,6 +217,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         lifetimes,
         downloads: Arc::default(),
         sharing,
+        min_free_disk: config.min_free_disk_bytes,
     });
     sweep_uploads(&chatdrop, Duration::from_secs(config.abandoned_upload_secs));
     sweep_rooms(
@@ -232,6 +237,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         leptos_options,
         chatdrop: chatdrop.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
+        proxies: TrustedProxies::new(&config.trusted_proxies),
         bundle: Arc::new(bundle),
         service_worker,
     };
@@ -257,6 +263,8 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         .route(paths::LEAVE, post(routes::post_leave))
         .route(paths::DOWNLOAD, get(downloads::download))
         .route("/sw.js", get(pwa::service_worker))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/pkg/{version}/{file}", get(assets::serve))
         .fallback(pages::site_file_or_not_found)
         .layer(axum::middleware::from_fn_with_state(

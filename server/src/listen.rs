@@ -55,7 +55,7 @@ Too many connections right now; try again soon.\r\n";
 const MIN_HEADROOM: u64 = 64;
 
 /// What one listener allows.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Limits {
     /// Open connections (HTTP and WebSocket) in all.
     pub max_connections: usize,
@@ -64,6 +64,9 @@ pub struct Limits {
     /// How long a connection may take to send a request's headers, and
     /// stay idle between requests.
     pub header_timeout: Duration,
+    /// Trusted proxies: everyone behind one shares its address, so the
+    /// per-address cap doesn't apply to it.
+    pub uncapped: crate::proxies::TrustedProxies,
 }
 
 /// A connection's claim on the caps, released when the last clone drops.
@@ -92,6 +95,7 @@ impl Drop for Claim {
 struct Gate {
     total: Arc<Semaphore>,
     max_per_address: usize,
+    uncapped: crate::proxies::TrustedProxies,
     // Held only to bump a count, never across an `.await`.
     per_network: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -102,7 +106,7 @@ impl Gate {
         let network = network(ip);
         let mut counts = self.lock();
         let count = counts.entry(network).or_default();
-        if *count >= self.max_per_address {
+        if *count >= self.max_per_address && !self.uncapped.contains(ip) {
             return None;
         }
         *count += 1;
@@ -142,6 +146,7 @@ pub async fn serve(
     let gate = Arc::new(Gate {
         total: Arc::new(Semaphore::new(limits.max_connections.max(1))),
         max_per_address: limits.max_per_address.max(1),
+        uncapped: limits.uncapped.clone(),
         per_network: Mutex::default(),
     });
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
@@ -340,6 +345,7 @@ mod tests {
         Arc::new(Gate {
             total: Arc::new(Semaphore::new(total)),
             max_per_address,
+            uncapped: Default::default(),
             per_network: Mutex::default(),
         })
     }

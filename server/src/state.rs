@@ -17,6 +17,8 @@ pub struct AppState {
     pub chatdrop: Arc<Chatdrop>,
     /// Origins besides our own that may post and connect.
     pub allowed_origins: Arc<[String]>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub proxies: crate::proxies::TrustedProxies,
     /// This build's bundle, served under a versioned path.
     pub bundle: Arc<crate::assets::Bundle>,
     /// The service worker's script, stamped with this build's version.

@@ -202,6 +202,11 @@ impl Store {
         Ok(updated.rows_affected())
     }
 
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+
     /// Closes every connection, checkpointing the write-ahead log.
     pub async fn close(&self) {
         self.pool.close().await;

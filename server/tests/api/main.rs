@@ -9,6 +9,7 @@ mod compression;
 mod downloads;
 mod edits;
 mod expiry;
+mod health;
 mod helpers;
 mod lifetimes;
 mod limits;
@@ -18,6 +19,7 @@ mod owner;
 mod passwords;
 #[path = "../support/postgres.rs"]
 mod postgres;
+mod proxies;
 mod removal;
 mod rooms;
 #[path = "../support/sign_in.rs"]
