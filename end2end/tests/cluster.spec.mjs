@@ -25,7 +25,7 @@ describe('two nodes behind nginx', () => {
       const port = await freePort();
       const child = await spawnServer(port, env.dataDir, `http://127.0.0.1:${port}`, [
         '--database-url', env.postgres.url, '--redis-url', env.redis.url,
-        '--node-timeout-ms', '3000',
+        '--node-timeout-ms', '3000', '--trusted-proxies', '127.0.0.1',
       ]);
       env.nodes.push({ port, child });
     }

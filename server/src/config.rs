@@ -54,6 +54,10 @@ pub struct Config {
           value_parser = crate::proxies::TrustedProxies::parse)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// How log lines look: `text`, or `json` (one object per line).
+    #[arg(long, env = "CHATDROP_LOG_FORMAT", value_enum, default_value_t)]
+    pub log_format: crate::telemetry::LogFormat,
+
     /// How often to ping each WebSocket, in milliseconds.
     #[arg(long, env = "CHATDROP_PING_INTERVAL_MS", default_value_t = 10_000)]
     pub ping_interval_ms: u64,
@@ -216,6 +220,7 @@ impl Config {
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            log_format: crate::telemetry::LogFormat::Text,
             ping_interval_ms: 10_000,
             ping_timeout_ms: 30_000,
             presence_grace_ms: 8_000,

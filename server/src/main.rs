@@ -11,7 +11,7 @@ use server::{telemetry, Config};
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    telemetry::init();
+    telemetry::init_as(config.log_format);
     match serve(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

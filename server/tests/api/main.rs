@@ -14,6 +14,7 @@ mod helpers;
 mod lifetimes;
 mod limits;
 mod login;
+mod logs;
 mod origin;
 mod owner;
 mod passwords;
