@@ -28,6 +28,9 @@ pub struct Caller {
     /// The reader's time zone, minutes east of UTC, from the cookie their
     /// browser set ([`crate::store::ZONE_COOKIE`]).
     pub zone: Option<i32>,
+    /// `scheme://host` people reach this server at, for invite links: the
+    /// configured public URL, or as the caller addressed it.
+    pub origin: String,
 }
 
 /// What the server does for the shared app.

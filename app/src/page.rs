@@ -121,12 +121,10 @@ fn here() -> String {
 /// The page at `path` (with its query), for moving to it without a reload.
 #[server(prefix = "/api", endpoint = "page")]
 pub async fn load_page(path: String) -> Result<Page, AppError> {
-    use crate::backend::{backend, caller, origin};
+    use crate::backend::{backend, caller};
 
-    let origin = use_context::<http::request::Parts>()
-        .map(|parts| origin(&parts.headers))
-        .unwrap_or_default();
-    Ok(decide(&*backend()?, &caller()?, &origin, &path).await.0)
+    let caller = caller()?;
+    Ok(decide(&*backend()?, &caller, &caller.origin, &path).await.0)
 }
 
 /// Shows the page at `path` (a page of this site) and adds it to the tab's

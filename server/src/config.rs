@@ -41,6 +41,12 @@ pub struct Config {
     #[arg(long, env = "CHATDROP_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
 
+    /// The address people reach Chatdrop at (`https://chat.example.org`),
+    /// behind a reverse proxy: invite links use it, and forms and sockets
+    /// must come from it, whatever `Host` the proxy passes on.
+    #[arg(long, env = "CHATDROP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Other origins (scheme://host[:port]) allowed to post forms and open
     /// sockets, e.g. when a reverse proxy serves Chatdrop under another name.
     /// Comma-separated.
@@ -219,6 +225,7 @@ impl Config {
             redis_url: None,
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),
+            public_url: None,
             trusted_proxies: Vec::new(),
             log_format: crate::telemetry::LogFormat::Text,
             ping_interval_ms: 10_000,
@@ -239,6 +246,24 @@ impl Config {
             allow_permanent_rooms: false,
             hooks: Hooks::default(),
         }
+    }
+}
+
+impl Config {
+    /// `--public-url` as an origin (`scheme://host[:port]`), checked.
+    pub fn public_origin(&self) -> anyhow::Result<Option<String>> {
+        let Some(public) = &self.public_url else {
+            return Ok(None);
+        };
+        let url =
+            url::Url::parse(public).map_err(|e| anyhow::anyhow!("--public-url {public:?}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            anyhow::bail!("--public-url must be http:// or https:// and a host, not {public:?}");
+        }
+        if url.path() != "/" || url.query().is_some() {
+            anyhow::bail!("--public-url is where Chatdrop's / is: no path, not {public:?}");
+        }
+        Ok(Some(url.origin().ascii_serialization()))
     }
 }
 

@@ -27,13 +27,24 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|value| state.chatdrop.sessions.from_header(value));
-    let same_origin = origin_allowed(request.headers(), &state.allowed_origins);
+    let (origin, same_origin) = match &state.public_origin {
+        // Configured: the one name people use, whatever Host says.
+        Some(public) => (
+            public.to_string(),
+            origin_matches(request.headers(), public, &state.allowed_origins),
+        ),
+        None => (
+            app::backend::origin(request.headers()),
+            origin_allowed(request.headers(), &state.allowed_origins),
+        ),
+    };
     let zone = zone(request.headers());
     request.extensions_mut().insert(Caller {
         ip,
         session,
         same_origin,
         zone,
+        origin,
     });
     next.run(request).await
 }
@@ -75,6 +86,21 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
         .or_else(|| origin.strip_prefix("https://"));
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
+/// [`origin_allowed`] with `--public-url`: the `Origin` header, if any,
+/// must be `public` (`scheme://host[:port]`) or an allowed extra.
+pub fn origin_matches(headers: &HeaderMap, public: &str, allowed: &[String]) -> bool {
+    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+        None => true,
+        Some(Ok(origin)) => {
+            origin.eq_ignore_ascii_case(public)
+                || allowed
+                    .iter()
+                    .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        }
+        Some(Err(_)) => false,
+    }
 }
 
 #[cfg(test)]

@@ -238,6 +238,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         chatdrop: chatdrop.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
         proxies: TrustedProxies::new(&config.trusted_proxies),
+        public_origin: config.public_origin()?.map(Into::into),
         bundle: Arc::new(bundle),
         service_worker,
     };

@@ -6,7 +6,7 @@
 //! inside the HTML for hydration, so the browser asks for nothing more
 //! before it can show or hydrate it.
 
-use app::backend::{origin, Caller};
+use app::backend::Caller;
 use app::page::Page;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -22,13 +22,12 @@ pub async fn show(
     Extension(caller): Extension<Caller>,
     request: Request,
 ) -> Response {
-    let origin = origin(request.headers());
     let path = request
         .uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let (page, status) = app::page::decide(&*state.backend(), &caller, &origin, &path).await;
+    let (page, status) = app::page::decide(&*state.backend(), &caller, &caller.origin, &path).await;
     render(&state, request, page, status).await
 }
 

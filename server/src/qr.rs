@@ -5,7 +5,7 @@
 use app::backend::{member, Caller};
 use app::protocol::RoomCode;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use qrcode::render::svg;
@@ -33,7 +33,6 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(code): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
     let code = match RoomCode::parse(&code) {
         Ok(code) => code,
@@ -42,7 +41,7 @@ pub async fn show(
     if let Err(error) = member(&*state.backend(), &caller, &code).await {
         return refusal(error);
     }
-    let link = format!("{}{}", app::backend::origin(&headers), code.path());
+    let link = format!("{}{}", caller.origin, code.path());
     match svg_of(&link) {
         Some(svg) => (
             [

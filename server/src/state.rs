@@ -19,6 +19,9 @@ pub struct AppState {
     pub allowed_origins: Arc<[String]>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub proxies: crate::proxies::TrustedProxies,
+    /// `--public-url`'s `scheme://host[:port]`, if set: invite links and
+    /// the Origin check use it instead of `Host`.
+    pub public_origin: Option<Arc<str>>,
     /// This build's bundle, served under a versioned path.
     pub bundle: Arc<crate::assets::Bundle>,
     /// The service worker's script, stamped with this build's version.

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{http, TestApp};
+use crate::helpers::{http, Page, TestApp};
 
 /// A well-formed code no room has.
 const NO_SUCH_ROOM: &str = "K7Q-DM3-XPA";
@@ -64,5 +64,52 @@ async fn from_anyone_else_the_header_changes_nothing() {
     assert_eq!(
         wrong_code(&app, "198.51.100.99").await,
         StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn with_a_public_url_invite_links_and_the_origin_check_use_it() {
+    let app = TestApp::spawn_with(|config| {
+        config.public_url = Some("https://chat.example.org".into());
+    })
+    .await;
+    let alice = app.person();
+    let room = alice.create_room("Alice").await;
+    let html = alice.get(&room).await.text().await.unwrap();
+    assert_eq!(
+        Page::parse(&html).text("a.invite-link"),
+        Some(format!("https://chat.example.org{room}")),
+        "the invite link names the public address, not the Host it was asked by"
+    );
+    // A form from the address the proxy passed on as Host is foreign now…
+    let leave = |origin: String| {
+        alice
+            .client
+            .post(app.url("/leave"))
+            .header("origin", origin)
+            .send()
+    };
+    let from_host = leave(format!("http://{}", app.addr)).await.unwrap();
+    assert_eq!(from_host.status(), StatusCode::FORBIDDEN);
+    // …and one from the public address is ours.
+    let from_public = leave("https://chat.example.org".into()).await.unwrap();
+    assert_eq!(from_public.status(), StatusCode::SEE_OTHER);
+}
+
+#[test]
+fn a_public_url_with_a_path_or_another_scheme_is_refused_at_start() {
+    let mut config = server::Config::for_tests(std::path::PathBuf::from("data"));
+    for bad in [
+        "ftp://chat.example.org",
+        "https://chat.example.org/chat",
+        "chat.example.org",
+    ] {
+        config.public_url = Some(bad.into());
+        assert!(config.public_origin().is_err(), "{bad}");
+    }
+    config.public_url = Some("https://Chat.Example.org:8443/".into());
+    assert_eq!(
+        config.public_origin().unwrap().as_deref(),
+        Some("https://chat.example.org:8443")
     );
 }
