@@ -20,14 +20,18 @@ pub struct Config {
     pub port: u16,
 
     /// Where the database, the session key and uploads live.
-    #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB`. Empty
     /// (the default): `chatdrop.db` in the data dir. Several nodes share
     /// one PostgreSQL database (docs/DEPLOY.md).
-    #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "")]
+    #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "", global = true)]
     pub database_url: String,
+
+    /// Serve (no command), or look after the data dir.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 
     /// Redis (`redis://HOST:PORT`), which relays events, typing, upload
     /// progress and closings between nodes and holds who is online on each.
@@ -153,6 +157,24 @@ pub struct Config {
     pub hooks: Hooks,
 }
 
+/// What `chatdrop` does besides serving.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Writes a consistent copy of the data dir (SQLite: the database, the
+    /// stored files it names, the session key) into DIR, which must be
+    /// empty or new. The server may be running.
+    Backup {
+        /// Where the copy goes.
+        dir: PathBuf,
+    },
+    /// Fills the data dir, which must be empty or new, from a backup made
+    /// by `chatdrop backup`, checking every file first.
+    Restore {
+        /// The backup.
+        dir: PathBuf,
+    },
+}
+
 /// Faults tests inject into a running server.
 #[derive(Clone, Debug, Default)]
 pub struct Hooks {
@@ -222,6 +244,7 @@ impl Config {
             port: 0,
             data_dir,
             database_url: String::new(),
+            command: None,
             redis_url: None,
             leptos_config: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")),
             allowed_origins: Vec::new(),

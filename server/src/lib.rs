@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod backend;
+pub mod backup;
 pub mod broadcast;
 pub mod bucket;
 pub mod chatdrop;

@@ -6,13 +6,27 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use server::{telemetry, Config};
+use server::config::Command;
+use server::{backup, telemetry, Config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
     telemetry::init_as(config.log_format);
-    match serve(config).await {
+    let done = match config.command.clone() {
+        None => serve(config).await,
+        Some(Command::Backup { dir }) => {
+            backup::backup(&config.database_url, &config.data_dir, &dir)
+                .await
+                .map(|summary| println!("Backed up to {}: {summary}", dir.display()))
+        }
+        Some(Command::Restore { dir }) => {
+            backup::restore(&config.database_url, &dir, &config.data_dir)
+                .await
+                .map(|summary| println!("Restored into {}: {summary}", config.data_dir.display()))
+        }
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("chatdrop: {error:#}");

@@ -98,6 +98,15 @@ impl Store {
         self.engine
     }
 
+    /// The engine `--database-url` `url` names (empty: SQLite).
+    pub fn engine_of(url: &str) -> Engine {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+
     /// Creates a room with a fresh random code, and a password if
     /// `password_hash` (a PHC string) is given.
     /// It is deleted at `expires_at` (ms since the epoch), if given.

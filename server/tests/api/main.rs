@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on port 0 with its own
 //! data dir and talks HTTP to it, as a browser without JavaScript would.
 
+mod backup;
 #[path = "../support/bytes.rs"]
 mod bytes;
 mod chat;
