@@ -66,13 +66,14 @@ if [[ "${1:-}" == "--test" ]]; then
   # over Redis: the tests start their own servers from these packages
   # (nothing needs to be running, and the packages' own services may stay
   # stopped).
-  # The browser test of two nodes puts nginx in front of them.
+  # The browser test of two nodes puts nginx in front of them; the
+  # metrics test checks the output with promtool (the prometheus package).
   if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v redis-server >/dev/null \
-      || [[ ! -x /usr/sbin/nginx ]]; then
-    step "Installing PostgreSQL, Redis and nginx from Debian (database and cluster tests)"
+      || [[ ! -x /usr/sbin/nginx ]] || ! command -v promtool >/dev/null; then
+    step "Installing PostgreSQL, Redis, nginx and promtool from Debian (database, cluster and metrics tests)"
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx prometheus >/dev/null
   fi
 fi

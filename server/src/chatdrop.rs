@@ -108,5 +108,6 @@ impl Chatdrop {
 /// Logs a storage failure and gives the user the generic message.
 pub fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "storage failure");
+    crate::metrics::metrics().database_errors.inc();
     AppError::Internal
 }

@@ -64,6 +64,11 @@ pub struct Config {
           value_parser = crate::proxies::TrustedProxies::parse)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g.
+    /// `127.0.0.1:9100`); off by default. Keep it off the public network.
+    #[arg(long, env = "CHATDROP_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
     /// How log lines look: `text`, or `json` (one object per line).
     #[arg(long, env = "CHATDROP_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: crate::telemetry::LogFormat,
@@ -251,6 +256,7 @@ impl Config {
             public_url: None,
             trusted_proxies: Vec::new(),
             log_format: crate::telemetry::LogFormat::Text,
+            metrics_addr: None,
             ping_interval_ms: 10_000,
             ping_timeout_ms: 30_000,
             presence_grace_ms: 8_000,

@@ -21,7 +21,13 @@ const FILL_BATCH: u32 = 500;
 impl Room {
     /// A committed event: to this node's tabs in order, and to the others.
     pub(crate) fn deliver_and_relay(&self, event: Event) {
+        let committed = std::time::Instant::now();
         self.deliver(event.clone());
+        let metrics = crate::metrics::metrics();
+        metrics.events_stored.inc();
+        metrics
+            .broadcast_seconds
+            .observe(committed.elapsed().as_secs_f64());
         self.cluster.relay(&self.code, Relay::Event { event });
     }
 

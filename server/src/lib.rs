@@ -18,6 +18,7 @@ pub mod health;
 pub mod history;
 pub mod identify;
 pub mod listen;
+pub mod metrics;
 pub mod owner_routes;
 pub mod owners;
 pub mod pages;
@@ -107,6 +108,9 @@ pub async fn run(
     };
     tracing::debug!(?limits, "connection limits");
     let (app, chatdrop) = app(&config).await?;
+    if let Some(addr) = config.metrics_addr {
+        serve_metrics(addr, &chatdrop).await?;
+    }
     let stop = chatdrop.shutdown.clone();
     listen::serve(listener, app, limits, async move {
         shutdown.await;
@@ -123,6 +127,25 @@ pub async fn run(
         tracing::warn!("some background tasks did not end in time");
     }
     chatdrop.store.close().await;
+    Ok(())
+}
+
+/// Serves `/metrics` on `addr` until shutdown.
+async fn serve_metrics(addr: std::net::SocketAddr, chatdrop: &Arc<Chatdrop>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for metrics on {addr}"))?;
+    tracing::info!("metrics at http://{addr}/metrics");
+    let router = metrics::router(chatdrop.hub.clone());
+    let stop = chatdrop.shutdown.clone();
+    chatdrop.tasks.spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "serving metrics");
+        }
+    });
     Ok(())
 }
 
@@ -287,6 +310,7 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
             HeaderValue::from_static("DENY"),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::time_requests))
         .with_state(state);
     Ok((router, chatdrop))
 }

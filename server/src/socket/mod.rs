@@ -120,9 +120,16 @@ pub async fn serve(socket: Socket, room: Arc<Room>, me: Member, chatdrop: &Chatd
             writing: None,
             uploads: Vec::new(),
         };
+        let metrics = crate::metrics::metrics();
+        metrics.connections.inc();
         let end = conn.run(&mut out, &mut stream, &mut rx).await;
-        if let End::Close(code, reason) = end {
-            out.close(stream, code, reason).await;
+        metrics.connections.dec();
+        match end {
+            End::Close(code, reason) => {
+                metrics.disconnected(Some(u16::from(code)));
+                out.close(stream, code, reason).await;
+            }
+            End::Gone => metrics.disconnected(None),
         }
         conn.hand_over_uploads().await;
         tracing::debug!("disconnected");
@@ -311,6 +318,8 @@ impl Connection<'_> {
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, "slow reader reset");
+                    let metrics = crate::metrics::metrics();
+                    crate::metrics::Metrics::outcome(&metrics.slow_readers, "reset");
                     self.reset(out).await?;
                 }
                 Err(RecvError::Closed) => return Err(End::Gone),
@@ -323,7 +332,9 @@ impl Connection<'_> {
                 };
             }
         }
-        Ok(out.flush().await?)
+        out.flush().await?;
+        crate::metrics::metrics().deliveries.inc_by(written as u64);
+        Ok(())
     }
 
     async fn ping(&mut self, out: &mut Outbox) -> Step {

@@ -29,7 +29,12 @@ async fn deadline<E>(
 ) -> Result<(), Gone> {
     match tokio::time::timeout(timeout, write).await {
         Ok(Ok(())) => Ok(()),
-        _ => Err(Gone),
+        Ok(Err(_)) => Err(Gone),
+        Err(_) => {
+            let metrics = crate::metrics::metrics();
+            crate::metrics::Metrics::outcome(&metrics.slow_readers, "dropped");
+            Err(Gone)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use app::protocol::{FileStatus, ServerMsg};
 
 use super::pipeline::blocking;
 use super::{storage, Active, Transfers, PROGRESS_EVERY, SAVE_EVERY};
+use crate::metrics::{metrics, Metrics};
 use crate::uploads::UploadRow;
 
 impl Transfers {
@@ -37,6 +38,7 @@ impl Transfers {
         tracing::info!(upload = %id.0, size = state.received, sha256 = %sealed.sha256, "upload complete");
         state.row.file.dimensions = sealed.dimensions;
         self.broadcast(&state.row, state.received, FileStatus::Complete);
+        Metrics::outcome(&metrics().uploads, "complete");
         Ok(())
     }
 
@@ -65,7 +67,15 @@ impl Transfers {
             let _ = blocking(move || std::fs::remove_file(path)).await;
         }
         match self.store.end_upload(&id, status).await {
-            Ok(true) => self.broadcast(&state.row, state.received, status),
+            Ok(true) => {
+                self.broadcast(&state.row, state.received, status);
+                let outcome = if status == FileStatus::Cancelled {
+                    "cancelled"
+                } else {
+                    "failed"
+                };
+                Metrics::outcome(&metrics().uploads, outcome);
+            }
             Ok(false) => {}
             Err(error) => tracing::error!(%error, upload = %id.0, "ending an upload"),
         }

@@ -297,6 +297,7 @@ impl Transfers {
             }
         }
         state.received += len;
+        crate::metrics::metrics().upload_bytes.inc_by(len);
         if state.received == state.row.file.size {
             self.complete(state).await?;
         } else {
@@ -431,5 +432,6 @@ impl Active {
 /// Logs a storage failure; the client gets the generic refusal.
 fn storage(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "upload storage");
+    crate::metrics::metrics().database_errors.inc();
     AppError::FileUnavailable
 }

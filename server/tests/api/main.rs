@@ -16,6 +16,7 @@ mod lifetimes;
 mod limits;
 mod login;
 mod logs;
+mod metrics;
 mod origin;
 mod owner;
 mod passwords;
