@@ -67,13 +67,15 @@ if [[ "${1:-}" == "--test" ]]; then
   # (nothing needs to be running, and the packages' own services may stay
   # stopped).
   # The browser test of two nodes puts nginx in front of them; the
-  # metrics test checks the output with promtool (the prometheus package).
+  # metrics test checks the output with promtool (the prometheus package);
+  # the deployment files are checked with systemd-analyze and caddy.
   if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || ! command -v redis-server >/dev/null \
-      || [[ ! -x /usr/sbin/nginx ]] || ! command -v promtool >/dev/null; then
-    step "Installing PostgreSQL, Redis, nginx and promtool from Debian (database, cluster and metrics tests)"
+      || [[ ! -x /usr/sbin/nginx ]] || ! command -v promtool >/dev/null \
+      || ! command -v systemd-analyze >/dev/null || ! command -v caddy >/dev/null; then
+    step "Installing PostgreSQL, Redis, nginx, promtool, systemd-analyze and caddy from Debian (database, cluster, metrics and deployment tests)"
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx prometheus >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql redis-server nginx prometheus systemd caddy >/dev/null
   fi
 fi

@@ -25,6 +25,7 @@ mod postgres;
 mod proxies;
 mod removal;
 mod rooms;
+mod self_hosting;
 #[path = "../support/sign_in.rs"]
 mod sign_in;
 mod uploads;

@@ -23,10 +23,14 @@ const WAIT: Duration = Duration::from_secs(5);
 const UNTIL: Duration = Duration::from_secs(30);
 
 impl Ws {
-    /// Connects `member` to their room and sends `Resume { after }`.
+    /// Connects `member` to their room and sends `Resume { after }`;
+    /// returns once the server said welcome, which it does after storing
+    /// their join, so what the test does next sees them in the room.
     pub async fn join(app: &TestApp, member: &Member, after: u64) -> Ws {
         let mut ws = Self::connect(app, member, None).await.expect("upgrade");
         ws.send(&ClientMsg::Resume { after: Seq(after) }).await;
+        ws.until(|m| matches!(m, ServerMsg::Welcome { .. }).then_some(()))
+            .await;
         ws
     }
 
