@@ -18,7 +18,8 @@ run: setup build-release
 # The browser tests run the server binary `cargo test` builds: building it
 # with `cargo leptos build` too would compile every dependency a second
 # time (tests unify the dev-dependencies' features), doubling the disk
-# the build needs.
+# the build needs. That binary carries the site (`embed-site`, as release
+# binaries do) for the browser test of a binary copied alone.
 test: setup-test build-site test-rust test-browser
 
 setup:
@@ -27,8 +28,9 @@ setup:
 setup-test:
 	@scripts/setup.sh --test
 
+# --precompress: the site is built before the server, which embeds it.
 build-release:
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 build-debug:
 	cargo leptos build
@@ -42,8 +44,8 @@ build-site:
 # packages as the first does, so it reuses its build (`-p server` would
 # resolve features differently and build everything again).
 test-rust:
-	cargo test --workspace --exclude frontend
-	CHATDROP_TEST_DATABASE=postgres cargo test --workspace --exclude frontend --test api
+	cargo test --workspace --exclude frontend --features server/embed-site
+	CHATDROP_TEST_DATABASE=postgres cargo test --workspace --exclude frontend --features server/embed-site --test api
 
 test-browser:
 	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test

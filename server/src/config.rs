@@ -41,7 +41,8 @@ pub struct Config {
     pub redis_url: Option<String>,
 
     /// The Leptos runtime configuration (site root, asset names). Relative
-    /// paths inside it are resolved against the file's own folder.
+    /// paths inside it are resolved against the file's own folder. A
+    /// release binary carries its site: without this file it serves that.
     #[arg(long, env = "CHATDROP_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
 
@@ -156,6 +157,11 @@ pub struct Config {
     /// Offer "Never" for a room's lifetime.
     #[arg(long, env = "CHATDROP_ALLOW_PERMANENT_ROOMS")]
     pub allow_permanent_rooms: bool,
+
+    /// The site built into the binary (`embed-site`), used when
+    /// `--leptos-config` names no file.
+    #[arg(skip)]
+    pub embedded_site: Option<crate::site::Files>,
 
     /// Test hooks; never set from the command line.
     #[arg(skip)]
@@ -274,6 +280,7 @@ impl Config {
             max_room_lifetime: Duration::from_secs(30 * 86_400),
             allow_permanent_rooms: false,
             hooks: Hooks::default(),
+            embedded_site: None,
         }
     }
 }

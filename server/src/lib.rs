@@ -36,6 +36,7 @@ pub mod sequencer;
 pub mod sessions;
 pub mod settings;
 pub mod sharing;
+pub mod site;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -46,7 +47,7 @@ pub mod uploads;
 pub mod ws;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,7 +60,6 @@ use axum::http::{header, HeaderValue, Method};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use tokio::net::TcpListener;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -109,7 +109,8 @@ pub async fn run(
     tracing::debug!(?limits, "connection limits");
     let (app, chatdrop) = app(&config).await?;
     if let Some(addr) = config.metrics_addr {
-        serve_metrics(addr, &chatdrop).await?;
+        let (hub, tasks) = (chatdrop.hub.clone(), &chatdrop.tasks);
+        metrics::serve(addr, hub, tasks, chatdrop.shutdown.clone()).await?;
     }
     let stop = chatdrop.shutdown.clone();
     listen::serve(listener, app, limits, async move {
@@ -127,25 +128,6 @@ pub async fn run(
         tracing::warn!("some background tasks did not end in time");
     }
     chatdrop.store.close().await;
-    Ok(())
-}
-
-/// Serves `/metrics` on `addr` until shutdown.
-async fn serve_metrics(addr: std::net::SocketAddr, chatdrop: &Arc<Chatdrop>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening for metrics on {addr}"))?;
-    tracing::info!("metrics at http://{addr}/metrics");
-    let router = metrics::router(chatdrop.hub.clone());
-    let stop = chatdrop.shutdown.clone();
-    chatdrop.tasks.spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "serving metrics");
-        }
-    });
     Ok(())
 }
 
@@ -250,7 +232,11 @@ pub async fn app(config: &Config) -> anyhow::Result<(Router, Arc<Chatdrop>)> {
         config.hooks.room_sweep_every.unwrap_or(ROOM_SWEEP_EVERY),
     );
     evict_rooms(&chatdrop);
-    let mut leptos_options = leptos_options(&config.leptos_config)?;
+    let mut leptos_options = site::options(
+        &config.leptos_config,
+        config.embedded_site,
+        &config.data_dir,
+    )?;
     let site_root = PathBuf::from(&*leptos_options.site_root);
     let bundle = Bundle::scan(&site_root, &leptos_options.site_pkg_dir, &config.data_dir);
     bundle.precompress();
@@ -420,28 +406,4 @@ fn evict_rooms(chatdrop: &Arc<Chatdrop>) {
             }
         }
     });
-}
-
-/// Reads `Leptos.toml`, resolving a relative site root against the file's
-/// folder so the binary runs from any working directory.
-fn leptos_options(path: &Path) -> anyhow::Result<LeptosOptions> {
-    let text = path
-        .to_str()
-        .context("the Leptos config path is not UTF-8")?;
-    let mut options = leptos_config::get_configuration(Some(text))
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!(
-                "reading {}: run chatdrop from the repository root or pass --leptos-config",
-                path.display()
-            )
-        })?
-        .leptos_options;
-    let site_root = Path::new(&*options.site_root);
-    if site_root.is_relative() {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            options.site_root = dir.join(site_root).to_string_lossy().into_owned().into();
-        }
-    }
-    Ok(options)
 }

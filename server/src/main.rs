@@ -11,7 +11,11 @@ use server::{backup, telemetry, Config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let mut config = Config::parse();
+    // The site built into this binary (`build.rs`; empty without the
+    // `embed-site` feature).
+    let site: server::site::Files = include!(concat!(env!("OUT_DIR"), "/site.rs"));
+    config.embedded_site = Some(site).filter(|files| !files.is_empty());
     telemetry::init_as(config.log_format);
     let done = match config.command.clone() {
         None => serve(config).await,

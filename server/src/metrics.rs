@@ -10,6 +10,7 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
+use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -107,13 +108,13 @@ impl Metrics {
         // Every known label value from the start, at zero: a rate over a
         // series that appears only at its first event misses that event.
         for outcome in ["reset", "dropped"] {
-            metrics.slow_readers.get_or_create(&Outcome { outcome });
+            drop(metrics.slow_readers.get_or_create(&Outcome { outcome }));
         }
         for outcome in ["complete", "cancelled", "failed"] {
-            metrics.uploads.get_or_create(&Outcome { outcome });
+            drop(metrics.uploads.get_or_create(&Outcome { outcome }));
         }
         for reason in DISCONNECT_REASONS {
-            metrics.disconnects.get_or_create(&Reason { reason });
+            drop(metrics.disconnects.get_or_create(&Reason { reason }));
         }
         metrics.register()
     }
@@ -243,4 +244,27 @@ async fn scrape(State(hub): State<Arc<Hub>>) -> Response {
         metrics().render(&hub),
     )
         .into_response()
+}
+
+/// Serves `/metrics` about `hub` on `addr`, on `tasks`, until `stop`.
+pub async fn serve(
+    addr: std::net::SocketAddr,
+    hub: Arc<Hub>,
+    tasks: &tokio_util::task::TaskTracker,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for metrics on {addr}"))?;
+    tracing::info!("metrics at http://{addr}/metrics");
+    let router = router(hub);
+    tasks.spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "serving metrics");
+        }
+    });
+    Ok(())
 }

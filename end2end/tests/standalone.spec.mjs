@@ -1,0 +1,78 @@
+// The binary alone: copied into an empty folder, started there with only
+// --port and --data-dir, it serves the whole site from inside itself
+// (WASM, CSS, icons, the service worker), and people create a room, chat
+// and share a file as they do against a checkout.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  MODES, create, freePort, join, launchBrowser, log, say,
+} from './helpers.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.CHATDROP_BIN ?? path.join(root, 'target', 'debug', 'chatdrop');
+const mode = MODES[0];
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+describe('the chatdrop binary on its own', () => {
+  const env = {};
+  before(async () => {
+    env.dir = mkdtempSync(path.join(tmpdir(), 'chatdrop-alone-'));
+    copyFileSync(bin, path.join(env.dir, 'chatdrop'));
+    const port = await freePort();
+    env.url = `http://127.0.0.1:${port}`;
+    env.child = spawn('./chatdrop', ['--port', String(port), '--data-dir', 'data'], {
+      cwd: env.dir,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { PATH: '/usr/bin:/bin', RUST_LOG: 'warn' },
+    });
+    let stderr = '';
+    env.child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
+    for (let i = 0; ; i++) {
+      if (env.child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
+      try {
+        if ((await fetch(env.url, { signal: AbortSignal.timeout(2_000) })).ok) break;
+      } catch { /* not up yet */ }
+      if (i > 200) throw new Error(`chatdrop did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    if (env.child && env.child.exitCode === null && env.child.signalCode === null) {
+      const exited = new Promise((r) => env.child.once('exit', r));
+      env.child.kill('SIGTERM');
+      await exited;
+    }
+    if (env.dir) rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  it('serves the site from inside itself: create, chat, share a file', async () => {
+    for (const file of ['/manifest.webmanifest', '/favicon.svg', '/sw.js']) {
+      assert.equal((await fetch(env.url + file)).status, 200, file);
+    }
+    const site = { url: env.url };
+    // `create` waits for hydration: the WASM came from the binary.
+    const { p: alice, code } = await create(env.browser, site, mode, 'Alice');
+    const bob = await join(env.browser, site, mode, 'Bob', code);
+    await say(alice, 'Served by one file');
+    await log(bob).getByText('Served by one file').waitFor({ timeout: 10_000 });
+
+    const data = randomBytes(300_000);
+    await bob.page.getByLabel('Attach file').setInputFiles({
+      name: 'alone.bin', mimeType: 'application/octet-stream', buffer: data,
+    });
+    const link = log(alice).getByRole('link', { name: 'alone.bin', exact: true });
+    await link.waitFor({ timeout: 15_000 });
+    const [file] = await Promise.all([alice.page.waitForEvent('download'), link.click()]);
+    assert.equal(sha256(readFileSync(await file.path())), sha256(data));
+    await alice.close();
+    await bob.close();
+  });
+});
