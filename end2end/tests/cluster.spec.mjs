@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  MODES, create, eventually, freePort, join, launchBrowser, log, say, spawnServer,
+  MODES, create, eventually, freePort, join, launchBrowser, log, say, spawnServer, stopChild,
 } from './helpers.mjs';
 import { startNginx, startPostgres, startRedis } from './services.mjs';
 
@@ -35,14 +35,7 @@ describe('two nodes behind nginx', () => {
   after(async () => {
     await env.browser?.close();
     await env.nginx?.stop();
-    for (const node of env.nodes) {
-      // A killed node has a signal code and no exit code.
-      if (node.child.exitCode === null && node.child.signalCode === null) {
-        const exited = new Promise((r) => node.child.once('exit', r));
-        node.child.kill('SIGTERM');
-        await exited;
-      }
-    }
+    for (const node of env.nodes) await stopChild(node.child);
     await env.redis?.stop();
     await env.postgres?.stop();
     if (env.dataDir) rmSync(env.dataDir, { recursive: true, force: true });

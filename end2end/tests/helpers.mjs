@@ -42,18 +42,7 @@ export async function startServer(extraArgs = []) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chatdrop-e2e-'));
   const url = `http://127.0.0.1:${port}`;
   let child = await spawnServer(port, dataDir, url, extraArgs);
-  const halt = async () => {
-    const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-    child.kill('SIGTERM');
-    // A graceful stop takes a few seconds at most; one that hangs must fail
-    // the test that caused it, not hold the whole suite.
-    const timer = setTimeout(() => {
-      process.stderr.write('chatdrop did not stop within 15 s of SIGTERM: killing it\n');
-      child.kill('SIGKILL');
-    }, 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const halt = () => stopChild(child);
   return {
     url,
     dataDir,
@@ -77,15 +66,44 @@ export async function spawnServer(port, dataDir, url, extraArgs) {
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
+  await waitUntilUp(url, { child, log: () => stderr });
+  return child;
+}
+
+/** Whether `child` has ended (by exiting, or by a signal). */
+const ended = (child) => child.exitCode !== null || child.signalCode !== null;
+
+/**
+ * Waits until `url` answers 200; fails, with `log()`, if `child` ends first
+ * or 20 s pass.
+ */
+export async function waitUntilUp(url, { child, log = () => '', what = 'chatdrop' } = {}) {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
+    if (child && ended(child)) throw new Error(`${what} exited: ${log()}`);
     try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return child;
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`chatdrop did not start: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not start: ${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Stops `child` with SIGTERM unless it has ended already (a node a test
+ * killed). A graceful stop takes a few seconds at most; one that hangs
+ * must fail the test that caused it, not hold the whole suite.
+ */
+export async function stopChild(child) {
+  if (ended(child)) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    process.stderr.write('chatdrop did not stop within 15 s of SIGTERM: killing it\n');
+    child.kill('SIGKILL');
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

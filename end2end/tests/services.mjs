@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './helpers.mjs';
+import { freePort, waitUntilUp } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const asRoot = process.getuid?.() === 0;
@@ -130,12 +130,8 @@ ${site}
   const server = supervise(`/usr/sbin/nginx -p ${dir} -e ${dir}/error.log -c ${dir}/nginx.conf`,
     { dir, cleanup: `rm -rf ${dir}` });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 200) throw new Error(`nginx did not start: ${readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-    await sleep(100);
-  }
+  const errors = path.join(dir, 'error.log');
+  const log = () => (existsSync(errors) ? readFileSync(errors, 'utf8') : '');
+  await waitUntilUp(url, { log, what: 'nginx' });
   return { url, stop: server.stop };
 }

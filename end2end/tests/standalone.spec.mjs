@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  MODES, create, freePort, join, launchBrowser, log, say,
+  MODES, create, freePort, join, launchBrowser, log, say, stopChild, waitUntilUp,
 } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,23 +33,12 @@ describe('the chatdrop binary on its own', () => {
     });
     let stderr = '';
     env.child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
-    for (let i = 0; ; i++) {
-      if (env.child.exitCode !== null) throw new Error(`chatdrop exited: ${stderr}`);
-      try {
-        if ((await fetch(env.url, { signal: AbortSignal.timeout(2_000) })).ok) break;
-      } catch { /* not up yet */ }
-      if (i > 200) throw new Error(`chatdrop did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntilUp(env.url, { child: env.child, log: () => stderr });
     env.browser = await launchBrowser();
   });
   after(async () => {
     await env.browser?.close();
-    if (env.child && env.child.exitCode === null && env.child.signalCode === null) {
-      const exited = new Promise((r) => env.child.once('exit', r));
-      env.child.kill('SIGTERM');
-      await exited;
-    }
+    if (env.child) await stopChild(env.child);
     if (env.dir) rmSync(env.dir, { recursive: true, force: true });
   });
 

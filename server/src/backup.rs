@@ -12,12 +12,12 @@
 //! its SHA-256 before it is used. On PostgreSQL, `pg_dump` is the backup
 //! (docs/DEPLOY.md).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use crate::files::{hex, is_lower_hex};
+use crate::files::{hex, is_lower_hex, FileStore};
 use crate::store::{Engine, Store};
 
 /// What a backup or restore holds.
@@ -90,13 +90,14 @@ pub async fn backup(database_url: &str, data_dir: &Path, dir: &Path) -> anyhow::
     .fetch_all(copied.pool())
     .await?;
     copied.close().await;
+    let (live_files, copied_files) = (FileStore::at(data_dir), FileStore::at(dir));
     for (sha256,) in wanted {
-        let Some(from) = object_path(data_dir, &sha256) else {
+        let Some(from) = live_files.object_path(&sha256) else {
             continue;
         };
         match std::fs::metadata(&from) {
             Ok(meta) if meta.is_file() => {
-                copy_file(&from, &object_path(dir, &sha256).context("hash")?)?;
+                copy_file(&from, &copied_files.object_path(&sha256).context("hash")?)?;
                 summary.files += 1;
                 summary.bytes += meta.len();
             }
@@ -140,8 +141,9 @@ pub async fn restore(database_url: &str, dir: &Path, data_dir: &Path) -> anyhow:
     copy_file(&dir.join(DATABASE), &data_dir.join(DATABASE))?;
     copy_file(&dir.join(SESSION_KEY), &data_dir.join(SESSION_KEY))?;
     let mut bytes = 0;
+    let restored = FileStore::at(data_dir);
     for (sha256, from) in &files {
-        let to = object_path(data_dir, sha256).context("hash")?;
+        let to = restored.object_path(sha256).context("hash")?;
         bytes += copy_file(from, &to)?;
     }
     // Opening it brings an older backup's schema up to date.
@@ -183,16 +185,6 @@ async fn count(store: &Store) -> anyhow::Result<Summary> {
         rooms: rooms as u64,
         events: events as u64,
         ..Summary::default()
-    })
-}
-
-/// Where the data dir `root` keeps the file `sha256`.
-fn object_path(root: &Path, sha256: &str) -> Option<PathBuf> {
-    is_lower_hex(sha256, 64).then(|| {
-        root.join("uploads")
-            .join("objects")
-            .join(&sha256[..2])
-            .join(sha256)
     })
 }
 

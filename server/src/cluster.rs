@@ -78,8 +78,6 @@ pub struct Cluster {
     node: String,
     outbox: Option<mpsc::Sender<(RoomCode, Relay)>>,
     roster: Option<Roster>,
-    /// Commands (not pub/sub) to the cluster's Redis.
-    redis: Option<redis::aio::ConnectionManager>,
 }
 
 impl Cluster {
@@ -89,7 +87,6 @@ impl Cluster {
             node: random_id(),
             outbox: None,
             roster: None,
-            redis: None,
         })
     }
 
@@ -113,7 +110,6 @@ impl Cluster {
         let node = random_id();
         let cluster = Arc::new(Self {
             roster: Some(Roster::new(publisher.clone(), node.clone(), timeout)),
-            redis: Some(publisher.clone()),
             node,
             outbox: Some(tx),
         });
@@ -128,7 +124,7 @@ impl Cluster {
 
     /// The cluster's Redis, for commands, if this node is in a cluster.
     pub fn redis(&self) -> Option<redis::aio::ConnectionManager> {
-        self.redis.clone()
+        self.roster.as_ref().map(Roster::connection)
     }
 
     /// Who is online on which node, if this node is in a cluster.
@@ -140,7 +136,7 @@ impl Cluster {
     /// first node to ask holds it for `term`. Alone, or while Redis is
     /// away, a node does it itself.
     pub async fn lead(&self, job: &str, term: Duration) -> bool {
-        let Some(redis) = &self.redis else {
+        let Some(mut redis) = self.redis() else {
             return true;
         };
         // Released a little early, so the next round's first asker wins.
@@ -151,7 +147,7 @@ impl Cluster {
             .arg("NX")
             .arg("PX")
             .arg(millis)
-            .query_async(&mut redis.clone())
+            .query_async(&mut redis)
             .await;
         match won {
             Ok(answer) => answer.is_some(),

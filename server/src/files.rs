@@ -19,15 +19,20 @@ pub struct FileStore {
 impl FileStore {
     /// Opens (creating) the store under `data_dir/uploads`.
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        let root = data_dir.join("uploads");
-        let store = Self {
-            objects: root.join("objects"),
-            partial: root.join("partial"),
-        };
+        let store = Self::at(data_dir);
         for dir in [&store.objects, &store.partial] {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         Ok(store)
+    }
+
+    /// The file store of `data_dir`, as it is: nothing is created.
+    pub fn at(data_dir: &Path) -> Self {
+        let root = data_dir.join("uploads");
+        Self {
+            objects: root.join("objects"),
+            partial: root.join("partial"),
+        }
     }
 
     /// The path of the object with this hash, if the hash is well-formed

@@ -51,8 +51,6 @@ impl Store {
                 target = reply_to.map(|seq| seq.0 as i64);
                 ("message", Some(text.as_str()), Some(client_id.0.as_str()))
             }
-            EventKind::Joined => ("joined", None, None),
-            EventKind::Left => ("left", None, None),
             // Offers are deduplicated by the uploads table, not here.
             EventKind::File { file } => ("file", Some(file.id.0.as_str()), None),
             // An owner's name, who removed `who`.
@@ -65,6 +63,13 @@ impl Store {
             | EventKind::Reacted { .. } => {
                 return Err(sqlx::Error::Protocol(
                     "changes to other events are not appended".into(),
+                ))
+            }
+            // Stored only when the history calls for them:
+            // `append_presence`.
+            EventKind::Joined | EventKind::Left => {
+                return Err(sqlx::Error::Protocol(
+                    "joins and leaves go through append_presence".into(),
                 ))
             }
         };
@@ -243,12 +248,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(members_from(rows))
-    }
-
-    /// Whether the history shows `user` as present in `room`.
-    pub async fn is_present(&self, room: &RoomCode, user: &UserId) -> Result<bool, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        last_presence(&mut conn, room, user).await
     }
 }
 

@@ -27,17 +27,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|value| state.chatdrop.sessions.from_header(value));
-    let (origin, same_origin) = match &state.public_origin {
-        // Configured: the one name people use, whatever Host says.
-        Some(public) => (
-            public.to_string(),
-            origin_matches(request.headers(), public, &state.allowed_origins),
-        ),
-        None => (
-            app::backend::origin(request.headers()),
-            origin_allowed(request.headers(), &state.allowed_origins),
-        ),
-    };
+    let public = state.public_origin.as_deref();
+    let same_origin = origin_allowed(request.headers(), public, &state.allowed_origins);
+    // Configured: the one name people use, whatever Host says.
+    let origin = public.map_or_else(|| app::backend::origin(request.headers()), str::to_owned);
     let zone = zone(request.headers());
     request.extensions_mut().insert(Caller {
         ip,
@@ -64,11 +57,12 @@ fn zone(headers: &HeaderMap) -> Option<i32> {
         .filter(|minutes| minutes.abs() <= 14 * 60)
 }
 
-/// Whether the `Origin` header, if any, is this server (as the `Host` header
-/// names it) or one of the configured extra origins. Browsers send `Origin`
-/// on every cross-site POST and WebSocket, so its absence means a same-site
-/// navigation or a non-browser client.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+/// Whether the `Origin` header, if any, is this server or one of the
+/// configured extra origins. This server is `public` (`--public-url`'s
+/// `scheme://host[:port]`) if set, else whatever the `Host` header names.
+/// Browsers send `Origin` on every cross-site POST and WebSocket, so its
+/// absence means a same-site navigation or a non-browser client.
+pub fn origin_allowed(headers: &HeaderMap, public: Option<&str>, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -81,26 +75,14 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     {
         return true;
     }
+    if let Some(public) = public {
+        return origin.eq_ignore_ascii_case(public);
+    }
     let authority = origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
-}
-
-/// [`origin_allowed`] with `--public-url`: the `Origin` header, if any,
-/// must be `public` (`scheme://host[:port]`) or an allowed extra.
-pub fn origin_matches(headers: &HeaderMap, public: &str, allowed: &[String]) -> bool {
-    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
-        None => true,
-        Some(Ok(origin)) => {
-            origin.eq_ignore_ascii_case(public)
-                || allowed
-                    .iter()
-                    .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
-        }
-        Some(Err(_)) => false,
-    }
 }
 
 #[cfg(test)]
@@ -120,18 +102,23 @@ mod tests {
             ("host", "chat.local:3000"),
             ("origin", "http://chat.local:3000"),
         ]);
-        assert!(origin_allowed(&ours, &[]));
+        assert!(origin_allowed(&ours, None, &[]));
         let foreign = headers(&[
             ("host", "chat.local:3000"),
             ("origin", "https://evil.example"),
         ]);
-        assert!(!origin_allowed(&foreign, &[]));
-        assert!(origin_allowed(&foreign, &["https://evil.example/".into()]));
+        assert!(!origin_allowed(&foreign, None, &[]));
+        assert!(origin_allowed(
+            &foreign,
+            None,
+            &["https://evil.example/".into()]
+        ));
         assert!(!origin_allowed(
             &headers(&[("host", "a"), ("origin", "null")]),
+            None,
             &[]
         ));
-        assert!(origin_allowed(&headers(&[("host", "a")]), &[]));
+        assert!(origin_allowed(&headers(&[("host", "a")]), None, &[]));
     }
 
     #[test]

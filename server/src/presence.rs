@@ -54,7 +54,7 @@ impl Room {
             // Listed before the join is stored: a leave racing it on
             // another node then sees this tab (see `went`).
             self.list(who).await;
-            self.announce(who, true).await?;
+            self.announce_join(who).await?;
         }
         self.broadcast_presence();
         Ok(presence)
@@ -219,7 +219,7 @@ impl Room {
         for (member, tabs) in here {
             self.list(&member).await;
             if tabs > 0 {
-                if let Err(error) = self.announce(&member, true).await {
+                if let Err(error) = self.announce_join(&member).await {
                     tracing::error!(%error, room = %self.code, "storing a join");
                 }
             }
@@ -250,8 +250,9 @@ impl Room {
         Ok(event)
     }
 
-    async fn announce(&self, who: &Member, joined: bool) -> Result<(), sqlx::Error> {
-        self.append_presence(who, joined, async { false })
+    /// Stores `who`'s join, unless the history shows them present.
+    async fn announce_join(&self, who: &Member) -> Result<(), sqlx::Error> {
+        self.append_presence(who, true, async { false })
             .await
             .map(drop)
     }

@@ -67,6 +67,11 @@ impl Roster {
         }
     }
 
+    /// Its connection to Redis (cheap to clone: it is shared).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     /// How often [`Self::beat`] should run: three beats per timeout, so
     /// one late beat doesn't kill a node.
     pub fn every(&self) -> Duration {

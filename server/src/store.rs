@@ -56,13 +56,10 @@ impl Store {
         } else {
             url.to_owned()
         };
-        let engine = if url.starts_with("sqlite:") {
-            Engine::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Engine::Postgres
-        } else {
+        let engine = Self::engine_of(&url);
+        if engine == Engine::Sqlite && !url.starts_with("sqlite:") {
             anyhow::bail!("--database-url must start with sqlite:// or postgres://");
-        };
+        }
         let options: AnyConnectOptions = url.parse().context("reading --database-url")?;
         // Statements are logged at debug level, not info: one per message.
         let options = options.log_statements(tracing::log::LevelFilter::Debug);

@@ -5,9 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{http, Page, TestApp};
-
-/// A well-formed code no room has.
-const NO_SUCH_ROOM: &str = "K7Q-DM3-XPA";
+use crate::sign_in::NO_SUCH_ROOM;
 
 /// A join with a wrong code, forwarded for `client`.
 async fn wrong_code(app: &TestApp, forwarded_for: &str) -> StatusCode {

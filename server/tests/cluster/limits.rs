@@ -2,10 +2,7 @@
 //! tries by spreading requests over the nodes.
 
 use crate::nodes::Cluster;
-use crate::sign_in::post_login;
-
-/// A well-formed code no room has.
-const NO_SUCH_ROOM: &str = "K7Q-DM3-XPA";
+use crate::sign_in::{post_login, NO_SUCH_ROOM};
 
 #[tokio::test]
 async fn wrong_codes_spend_one_budget_whichever_node_they_reach() {

@@ -4,6 +4,9 @@
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response};
 
+/// A well-formed room code no room has.
+pub const NO_SUCH_ROOM: &str = "K7Q-DM3-XPA";
+
 /// Posts the login form to the server at `base` (`http://host:port`):
 /// `name` creates a room, or joins `code`. Returns the form's answer
 /// (a `303` with the session cookie, if it worked).
