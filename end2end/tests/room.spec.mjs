@@ -94,9 +94,15 @@ describe('the room: what needs JavaScript', () => {
     const bob = await join(env.browser, env.server, mode, 'Bob', code);
     await log(alice).getByText('Bob joined').waitFor();
     // Bob leaves and comes straight back: one word for him, "joined".
+    const members = alice.page.getByRole('list', { name: 'Members' });
+    const count = () => members.getByRole('listitem').count();
     await bob.page.getByRole('button', { name: 'Leave' }).click();
+    await eventually(async () => assert.equal(await count(), 1), 10_000);
     await bob.page.getByRole('button', { name: 'Rejoin' }).click();
     await bob.page.getByRole('log', { name: 'Messages' }).waitFor();
+    // His page is up before his socket's join is stored: Alice speaks once
+    // she sees him back, as a person would.
+    await eventually(async () => assert.equal(await count(), 2), 10_000);
     await say(alice, 'welcome back');
     await entry(alice, 'welcome back').waitFor();
     const notices = () => log(alice).locator('li.notice').allInnerTexts();
