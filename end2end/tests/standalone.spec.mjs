@@ -4,14 +4,14 @@
 // and share a file as they do against a checkout.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  MODES, create, freePort, join, launchBrowser, log, say, stopChild, waitUntilUp,
+  MODES, create, eventually, freePort, join, launchBrowser, log, say, stopChild, waitUntilUp,
 } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,5 +63,45 @@ describe('the chatdrop binary on its own', () => {
     assert.equal(sha256(readFileSync(await file.path())), sha256(data));
     await alice.close();
     await bob.close();
+  });
+
+  it('its command-line client: watch prints what a browser says, send shares a file it downloads', async () => {
+    const site = { url: env.url };
+    const { p: alice, code } = await create(env.browser, site, mode, 'Alice');
+    const state = mkdtempSync(path.join(tmpdir(), 'chatdrop-cli-'));
+    const cliEnv = { PATH: '/usr/bin:/bin', CHATDROP_STATE_DIR: state };
+    const watch = spawn('./chatdrop', ['watch', '--url', env.url, '--room', code, '--name', 'Terminal'], {
+      cwd: env.dir, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv,
+    });
+    let printed = '';
+    watch.stdout.on('data', (chunk) => { printed += chunk; });
+    watch.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    try {
+      await alice.page.getByRole('list', { name: 'Members' }).getByText('Terminal').waitFor({ timeout: 15_000 });
+      await say(alice, 'Hello, terminal');
+      await eventually(() => assert.match(printed, /^\d\d:\d\d Alice: Hello, terminal$/m), 10_000);
+
+      const data = randomBytes(3_000_000);
+      const file = path.join(state, 'from-cli.bin');
+      writeFileSync(file, data);
+      const sent = await new Promise((resolve) => {
+        execFile('./chatdrop', ['send', '--url', env.url, '--room', code, '--name', 'Terminal', file,
+          '--message', 'Sent from a terminal'], { cwd: env.dir, env: cliEnv },
+        (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+      });
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.match(sent.stdout, /^Shared from-cli\.bin \(2\.9 MB\): http:\/\/127\.0\.0\.1:\d+\/uploads\/[0-9a-f]{32}$/m);
+      await log(alice).getByText('Sent from a terminal').waitFor({ timeout: 10_000 });
+      const link = log(alice).getByRole('link', { name: 'from-cli.bin', exact: true });
+      const [download] = await Promise.all([alice.page.waitForEvent('download'), link.click()]);
+      assert.equal(sha256(readFileSync(await download.path())), sha256(data));
+      await eventually(() => assert.match(printed, /Terminal: Sent from a terminal/), 10_000);
+    } finally {
+      watch.kill('SIGINT');
+      await new Promise((resolve) => watch.once('exit', resolve));
+      rmSync(state, { recursive: true, force: true });
+      await alice.close();
+    }
+    assert.equal(watch.exitCode, 130);
   });
 });

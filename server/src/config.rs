@@ -184,6 +184,13 @@ pub enum Command {
         /// The backup.
         dir: PathBuf,
     },
+    /// Shares files and posts a message in a room, from the terminal:
+    /// `chatdrop send --url https://chat.example.org --room K7Q-DM3-XPA
+    /// --name Ada report.pdf -m "the report"`.
+    Send(crate::cli::SendArgs),
+    /// Prints a room's messages and files as they arrive, reconnecting
+    /// after a drop, until Ctrl-C.
+    Watch(crate::cli::WatchArgs),
 }
 
 /// Faults tests inject into a running server.

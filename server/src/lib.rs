@@ -7,6 +7,7 @@ pub mod backup;
 pub mod broadcast;
 pub mod bucket;
 pub mod chatdrop;
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod deletion;

@@ -16,15 +16,22 @@ async fn main() -> ExitCode {
     // `embed-site` feature).
     let site: server::site::Files = include!(concat!(env!("OUT_DIR"), "/site.rs"));
     config.embedded_site = Some(site).filter(|files| !files.is_empty());
-    telemetry::init_as(config.log_format);
     let done = match config.command.clone() {
-        None => serve(config).await,
+        // The client's output is for people and scripts: no log lines.
+        Some(Command::Send(args)) => return server::cli::send(args).await,
+        Some(Command::Watch(args)) => return server::cli::watch(args).await,
+        None => {
+            telemetry::init_as(config.log_format);
+            serve(config).await
+        }
         Some(Command::Backup { dir }) => {
+            telemetry::init_as(config.log_format);
             backup::backup(&config.database_url, &config.data_dir, &dir)
                 .await
                 .map(|summary| println!("Backed up to {}: {summary}", dir.display()))
         }
         Some(Command::Restore { dir }) => {
+            telemetry::init_as(config.log_format);
             backup::restore(&config.database_url, &dir, &config.data_dir)
                 .await
                 .map(|summary| println!("Restored into {}: {summary}", config.data_dir.display()))

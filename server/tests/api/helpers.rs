@@ -33,16 +33,18 @@ impl TestApp {
         let mut config = Config::for_tests(dir.path().to_path_buf());
         config.database_url = test_database();
         tweak(&mut config);
-        Self::start(dir, config).await
+        Self::start(dir, config, ([127, 0, 0, 1], 0).into()).await
     }
 
-    async fn start(dir: std::sync::Arc<tempfile::TempDir>, config: Config) -> Self {
+    async fn start(
+        dir: std::sync::Arc<tempfile::TempDir>,
+        config: Config,
+        addr: SocketAddr,
+    ) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             server::telemetry::init();
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let run_config = config.clone();
@@ -99,7 +101,15 @@ impl TestApp {
     /// Stops the server and starts a new one on the same data dir.
     pub async fn restart(mut self) -> Self {
         self.shutdown().await;
-        Self::start(self.dir.clone(), self.config.clone()).await
+        let any_port = ([127, 0, 0, 1], 0).into();
+        Self::start(self.dir.clone(), self.config.clone(), any_port).await
+    }
+
+    /// Stops the server and starts a new one on the same data dir and
+    /// port, as a restarted service comes back where clients left it.
+    pub async fn restart_in_place(mut self) -> Self {
+        self.shutdown().await;
+        Self::start(self.dir.clone(), self.config.clone(), self.addr).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -5,6 +5,7 @@ mod backup;
 #[path = "../support/bytes.rs"]
 mod bytes;
 mod chat;
+mod cli;
 mod closing;
 mod compression;
 mod downloads;
@@ -28,5 +29,6 @@ mod rooms;
 mod self_hosting;
 #[path = "../support/sign_in.rs"]
 mod sign_in;
+mod tls;
 mod uploads;
 mod ws;
