@@ -10,17 +10,17 @@ export LEPTOS_OUTPUT_NAME := chatdrop
 PORT ?= 3000
 DATA_DIR ?= data
 
-.PHONY: run test setup setup-test build-release build-debug build-site test-rust test-browser lint
+.PHONY: run test setup setup-test build-release build-debug build-site check-budget test-rust test-browser lint
 
 run: setup build-release
 	./target/release/chatdrop --port $(PORT) --data-dir $(DATA_DIR)
 
-# The browser tests run the server binary `cargo test` builds: building it
-# with `cargo leptos build` too would compile every dependency a second
-# time (tests unify the dev-dependencies' features), doubling the disk
-# the build needs. That binary carries the site (`embed-site`, as release
-# binaries do) for the browser test of a binary copied alone.
-test: setup-test build-site test-rust test-browser
+# The release build comes first: its WASM must stay within budget, its
+# binary is the one the browser test copies alone into an empty folder,
+# and its site is what every test serves. The other browser tests run the
+# server binary `cargo test` builds (with the site embedded, as release
+# binaries have it).
+test: setup-test build-release check-budget test-rust test-browser
 
 setup:
 	@scripts/setup.sh
@@ -48,7 +48,12 @@ test-rust:
 	CHATDROP_TEST_DATABASE=postgres cargo test --workspace --exclude frontend --features server/embed-site --test api
 
 test-browser:
-	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop npm test
+	cd end2end && CHATDROP_BIN=$(CURDIR)/target/debug/chatdrop \
+		CHATDROP_RELEASE_BIN=$(CURDIR)/target/release/chatdrop npm test
+
+# The WASM, brotli-compressed as served, within 250 kB.
+check-budget: build-release
+	scripts/check-wasm-budget.sh
 
 lint:
 	scripts/check-cycles.py app/src server/src

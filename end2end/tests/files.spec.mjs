@@ -113,6 +113,37 @@ describe('sharing files', () => {
     await bob.close();
   });
 
+  it('offers the download while the upload runs: it ends byte-identical, or fails when cancelled', async () => {
+    const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
+    const bob = await join(env.browser, env.server, mode, 'Bob', code);
+    const data = randomBytes(16 * 1024 * 1024);
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'early.bin', mimeType: 'application/octet-stream', buffer: data,
+    });
+    const early = log(bob).getByRole('link', { name: 'Download (still uploading)' });
+    await early.waitFor({ timeout: 5_000 });
+    // The uploader's own tab has nothing to download.
+    assert.equal(await log(alice).getByRole('link', { name: 'Download (still uploading)' }).count(), 0);
+    const progress = bob.page.getByRole('progressbar', { name: 'Uploading early.bin' });
+    const [file] = await Promise.all([bob.page.waitForEvent('download'), early.click()]);
+    const percent = Number(await progress.getAttribute('aria-valuenow'));
+    assert.ok(percent < 100, `started while uploading (${percent}%)`);
+    assert.equal(sha256(readFileSync(await file.path())), sha256(data));
+    await log(bob).getByRole('link', { name: 'early.bin', exact: true }).waitFor();
+
+    await alice.page.getByLabel('Attach file').setInputFiles({
+      name: 'doomed.bin', mimeType: 'application/octet-stream', buffer: randomBytes(16 * 1024 * 1024),
+    });
+    const doomed = log(bob).getByRole('listitem').filter({ hasText: 'doomed.bin' })
+      .getByRole('link', { name: 'Download (still uploading)' });
+    await doomed.waitFor({ timeout: 5_000 });
+    const [cut] = await Promise.all([bob.page.waitForEvent('download'), doomed.click()]);
+    await alice.page.getByRole('button', { name: 'Cancel' }).click();
+    assert.notEqual(await cut.failure(), null, 'a cancelled upload fails the download');
+    await alice.close();
+    await bob.close();
+  });
+
   it('resumes an upload after a reload in the middle of it', async () => {
     const { p: alice, code } = await create(env.browser, env.server, mode, 'Alice');
     const bob = await join(env.browser, env.server, mode, 'Bob', code);

@@ -15,7 +15,10 @@ import {
 } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = process.env.CHATDROP_BIN ?? path.join(root, 'target', 'debug', 'chatdrop');
+// The release binary when there is one (make test builds it); else the
+// test build, which embeds the site the same way.
+const bin = process.env.CHATDROP_RELEASE_BIN ?? process.env.CHATDROP_BIN
+  ?? path.join(root, 'target', 'debug', 'chatdrop');
 const mode = MODES[0];
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 

@@ -7,6 +7,7 @@
 //! and every response is `nosniff` and sandboxed. Ranges and ETags work, and
 //! the file is streamed, so memory stays flat for any size.
 
+use app::protocol::{FileStatus, UploadId};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -15,7 +16,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
+use crate::chatdrop::Chatdrop;
+use crate::growing;
 use crate::state::AppState;
+use crate::uploads::UploadRow;
 
 /// Types a browser may render in the page: they can't run script.
 const INLINE_TYPES: &[&str] = &[
@@ -50,7 +54,7 @@ pub async fn download(
     // Watched from before the lookup: a deletion from now on cuts this
     // download, however far it got.
     let watch = chatdrop.downloads.watch(&id);
-    let upload = match chatdrop.store.complete_upload(&id).await {
+    let upload = match chatdrop.store.upload(&UploadId(id.clone())).await {
         Ok(Some(upload)) => upload,
         Ok(None) => return not_found(),
         Err(error) => {
@@ -58,48 +62,39 @@ pub async fn download(
             return (StatusCode::SERVICE_UNAVAILABLE, "Try again in a moment.").into_response();
         }
     };
-    let Some(path) = upload
-        .sha256
-        .as_deref()
-        .and_then(|sha| chatdrop.files.object_path(sha))
-    else {
-        return not_found();
-    };
-    // Only a regular file we wrote: a symlink planted in the store is refused.
-    match tokio::fs::symlink_metadata(&path).await {
-        Ok(meta) if meta.file_type().is_file() => {}
-        _ => return not_found(),
-    }
-    let etag = format!("\"{}\"", upload.sha256.as_deref().unwrap_or_default());
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let inline = INLINE_TYPES.contains(&upload.file.mime.as_str());
     let mime = if inline {
         upload.file.mime.as_str()
     } else {
         "application/octet-stream"
     };
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        match ServeFile::new_with_mime(
-            &path,
-            &mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM),
-        )
-        .oneshot(request)
-        .await
-        {
-            Ok(response) => response.map(|body| watch.guard(Body::new(body))),
-            Err(_) => return not_found(),
+    let mut response = match (upload.file.status, upload.sha256.as_deref()) {
+        (FileStatus::Complete, Some(sha256)) => {
+            match complete(chatdrop, sha256, mime, request).await {
+                Some(response) => response,
+                None => return not_found(),
+            }
         }
+        (FileStatus::Uploading, _) => {
+            let Some(source) = still_uploading(chatdrop, &upload).await else {
+                return not_found();
+            };
+            growing::respond(&upload, source, request.headers())
+        }
+        _ => return not_found(),
     };
+    let complete = upload.file.status == FileStatus::Complete;
+    let response_status = response.status();
+    *response.body_mut() = watch.guard(std::mem::take(response.body_mut()));
     let headers = response.headers_mut();
+    if !complete && response_status.is_success() {
+        if let Ok(value) = HeaderValue::from_str(mime) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+    }
+    let etag = format!("\"{}\"", upload.sha256.as_deref().unwrap_or_default());
     let disposition = disposition(inline, &upload.file.name);
     for (name, value) in [
-        (header::ETAG, etag.as_str()),
         (header::CONTENT_DISPOSITION, disposition.as_str()),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (
@@ -107,14 +102,75 @@ pub async fn download(
             "sandbox; default-src 'none'",
         ),
         // Revalidated each time (the ETag makes that a 304): a file deleted
-        // from the room must not live on in browsers' caches.
-        (header::CACHE_CONTROL, "private, no-cache"),
+        // from the room must not live on in browsers' caches. A file still
+        // arriving isn't what it will be: never stored.
+        (
+            header::CACHE_CONTROL,
+            if complete {
+                "private, no-cache"
+            } else {
+                "no-store"
+            },
+        ),
     ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);
         }
     }
+    if complete {
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+    }
     response
+}
+
+/// A complete file, from the object store (ranges and `If-None-Match`
+/// answered); `None` if its object is missing.
+async fn complete(
+    chatdrop: &Chatdrop,
+    sha256: &str,
+    mime: &str,
+    request: Request,
+) -> Option<Response> {
+    let path = chatdrop.files.object_path(sha256)?;
+    // Only a regular file we wrote: a symlink planted in the store is refused.
+    match tokio::fs::symlink_metadata(&path).await {
+        Ok(meta) if meta.file_type().is_file() => {}
+        _ => return None,
+    }
+    let etag = format!("\"{sha256}\"");
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Some(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let mime = mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    match ServeFile::new_with_mime(&path, &mime)
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => Some(response.map(Body::new)),
+        Err(_) => None,
+    }
+}
+
+/// The partial file of an upload in flight and how to follow it; `None`
+/// if its bytes are not on this node's disk.
+async fn still_uploading(chatdrop: &Chatdrop, upload: &UploadRow) -> Option<growing::Source> {
+    let id = &upload.file.id;
+    // Followed before the file is opened: no chunk stored in between is missed.
+    let follow = chatdrop.transfers.follow(id);
+    let path = chatdrop.files.partial_path(&id.0)?;
+    let file = tokio::fs::File::open(path).await.ok()?;
+    Some(growing::Source {
+        file,
+        follow,
+        store: chatdrop.store.clone(),
+    })
 }
 
 fn not_found() -> Response {

@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod downloads;
 pub mod edits;
 pub mod files;
+pub mod growing;
 pub mod health;
 pub mod history;
 pub mod identify;

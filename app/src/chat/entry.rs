@@ -264,13 +264,26 @@ fn FileCard(file: SharedFile, seq: Seq, store: RoomStore) -> impl IntoView {
         let current = now.get();
         match current.status {
             FileStatus::Uploading => {
-                view! { <Progress name=name.clone() size received=current.received upload=upload.get() store /> }
-                    .erase()
+                // Others may start the download now: it streams as the
+                // bytes arrive and ends with the last one.
+                let mine = upload.get();
+                let early = mine.is_none().then(|| {
+                    view! { <a class="file-early" href=href.clone() download="">"Download (still uploading)"</a> }
+                });
+                view! {
+                    <Progress name=name.clone() size received=current.received upload=mine store />
+                    {early}
+                }
+                .erase()
             }
             FileStatus::Complete if previewable => {
                 // The box is reserved from the stored size before the image
                 // loads, so the log doesn't jump (the CSS keeps the shape).
-                let (width, height) = units::fit(current.dimensions.unwrap_or(PREVIEW_MAX), PREVIEW_MAX.0, PREVIEW_MAX.1);
+                let (width, height) = units::fit(
+                    current.dimensions.unwrap_or(PREVIEW_MAX),
+                    PREVIEW_MAX.0,
+                    PREVIEW_MAX.1,
+                );
                 let viewer = format!("view-{}", seq.0);
                 view! {
                     <button type="button" class="preview" commandfor=viewer.clone() command="show-modal" aria-label=format!("View {name}")>

@@ -34,6 +34,8 @@ impl Transfers {
             .await
             .map_err(storage)?;
         self.lock().remove(&id);
+        self.tails
+            .publish(&id, state.received, FileStatus::Complete);
         state.row.file.status = FileStatus::Complete;
         tracing::info!(upload = %id.0, size = state.received, sha256 = %sealed.sha256, "upload complete");
         state.row.file.dimensions = sealed.dimensions;
@@ -63,6 +65,7 @@ impl Transfers {
         let id = state.row.file.id.clone();
         state.writer = None;
         self.lock().remove(&id);
+        self.tails.publish(&id, state.received, status);
         if let Ok(path) = self.partial(&id) {
             let _ = blocking(move || std::fs::remove_file(path)).await;
         }

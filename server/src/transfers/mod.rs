@@ -15,6 +15,7 @@ mod lease;
 mod mime;
 mod pipeline;
 mod sweep;
+mod tail;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ use axum::body::Bytes;
 
 pub use self::mime::clean_mime;
 use self::pipeline::{blocking, Writer};
+pub use self::tail::Tail;
 use crate::files::FileStore;
 use crate::rooms::Hub;
 use crate::store::Store;
@@ -79,6 +81,8 @@ pub struct Transfers {
     node: Option<String>,
     // Held only to look up, insert or remove, never across an `.await`.
     active: Mutex<HashMap<UploadId, Shared>>,
+    /// How far each one got, for downloads that start before it ends.
+    tails: tail::Tails,
 }
 
 /// An upload receiving bytes.
@@ -112,6 +116,7 @@ impl Transfers {
             limits,
             node,
             active: Mutex::default(),
+            tails: tail::Tails::default(),
         }
     }
 
@@ -297,6 +302,8 @@ impl Transfers {
             }
         }
         state.received += len;
+        self.tails
+            .publish(&upload, state.received, FileStatus::Uploading);
         crate::metrics::metrics().upload_bytes.inc_by(len);
         if state.received == state.row.file.size {
             self.complete(state).await?;
@@ -349,6 +356,7 @@ impl Transfers {
                 state.writer = None;
                 let id = state.row.file.id.clone();
                 self.lock().remove(&id);
+                self.tails.publish(&id, state.received, FileStatus::Failed);
             }
         }
     }
@@ -397,6 +405,8 @@ impl Transfers {
         state.writer = Some(writer);
         state.received = len.min(state.row.file.size);
         state.lease_until = lease_until;
+        self.tails
+            .publish(&id, state.received, FileStatus::Uploading);
         let mut active = self.lock();
         Ok(active
             .entry(id)

@@ -151,7 +151,7 @@ async fn a_symlink_planted_in_the_store_is_not_followed() {
 }
 
 #[tokio::test]
-async fn an_unfinished_upload_is_never_served() {
+async fn an_unfinished_upload_without_its_bytes_on_disk_is_404() {
     let app = TestApp::spawn().await;
     let room = sign_in(&app, "Alice", None).await;
     let code = app::protocol::RoomCode::parse(room.code()).unwrap();

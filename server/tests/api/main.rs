@@ -11,6 +11,7 @@ mod compression;
 mod downloads;
 mod edits;
 mod expiry;
+mod growing;
 mod health;
 mod helpers;
 mod lifetimes;

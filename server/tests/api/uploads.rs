@@ -69,11 +69,13 @@ async fn a_file_goes_up_in_chunks_and_the_room_sees_progress_then_a_link() {
     assert_eq!(seen.name, "holiday.bin");
     assert_eq!(seen.size, bytes.len() as u64);
     assert_eq!(seen.status, FileStatus::Uploading);
-    assert_eq!(
-        download(&app, &upload).await.status(),
-        StatusCode::NOT_FOUND,
-        "not served before it is complete"
-    );
+    // Downloadable already (growing.rs has the rest): the whole size is
+    // promised, nothing is cached.
+    let early = download(&app, &upload).await;
+    assert_eq!(early.status(), StatusCode::OK);
+    assert_eq!(early.content_length(), Some(bytes.len() as u64));
+    assert_eq!(early.headers()["cache-control"], "no-store");
+    drop(early);
 
     // Slowly enough that the room hears about progress along the way.
     let half = bytes.len() / 2;
@@ -315,17 +317,25 @@ async fn hostile_file_names_are_stored_by_id_shown_literally_and_header_safe() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_never_serves_the_partial_file_and_resume_continues() {
+async fn a_dropped_connection_pauses_downloads_until_the_resume_completes_them() {
     let app = TestApp::spawn().await;
     let (alice, mut a, _bob, _b) = pair(&app).await;
     let bytes = noise(1024 * 1024, 9);
     let (upload, _) = a.offer("f", "f.bin", &bytes, None).await.unwrap();
     a.send_from(&upload, &bytes[..400_000], 0, 100_000).await;
     drop(a); // the connection drops mid-upload
-    assert_eq!(
-        download(&app, &upload).await.status(),
-        StatusCode::NOT_FOUND
-    );
+             // A download started meanwhile gets what is stored, then waits for
+             // the rest (never a short file as complete).
+    let mut waiting = download(&app, &upload).await;
+    assert_eq!(waiting.status(), StatusCode::OK);
+    assert_eq!(waiting.content_length(), Some(bytes.len() as u64));
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        while let Some(piece) = waiting.chunk().await.expect("the download goes on") {
+            got.extend_from_slice(&piece);
+        }
+        got
+    });
 
     let mut a = Ws::join(&app, &alice, 0).await;
     let offset = a.resume_upload(&upload).await.unwrap();
@@ -339,6 +349,15 @@ async fn a_dropped_connection_never_serves_the_partial_file_and_resume_continues
     a.status(&upload, FileStatus::Complete).await;
     let got = download(&app, &upload).await.bytes().await.unwrap();
     assert_eq!(sha(&got), sha(&bytes));
+    let waited = tokio::time::timeout(Duration::from_secs(10), reader)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sha(&waited),
+        sha(&bytes),
+        "the download that waited ends identical"
+    );
 }
 
 #[tokio::test]
