@@ -4,7 +4,7 @@
 # Prints markdown tables. Takes about ten minutes on 2 cores.
 #
 #   scripts/bench.sh            everything
-#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page, lighthouse, cluster)
+#   scripts/bench.sh fanout     only the fan-out rows (also: latency, idle, upload, page, roompage, lighthouse, cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only=${1:-all}
@@ -28,21 +28,36 @@ trap cleanup EXIT
 
 wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.1; done; echo "no server at $1" >&2; exit 1; }
 
+# `pinned`: on core 0 (the fan-out rows); else free to use both.
 start_chatdrop() {
   rm -rf "$work/chatdrop"
-  RUST_LOG=error target/release/chatdrop --host 127.0.0.1 --port 5101 --data-dir "$work/chatdrop" --new-room-burst 1000 --max-connections 100000 --max-connections-per-address 100000 >/dev/null 2>&1 &
+  local pin=""; [[ ${1:-} == pinned ]] && pin=$pin_server
+  RUST_LOG=error $pin target/release/chatdrop --host 127.0.0.1 --port 5101 --data-dir "$work/chatdrop" --new-room-burst 1000 --max-connections 100000 --max-connections-per-address 100000 >/dev/null 2>&1 &
   chatdrop=$!; pids+=("$chatdrop")
   wait_up http://127.0.0.1:5101/
 }
 start_flask() {
-  UPLOADS="$work/flask-uploads" "$venv/bin/python" scripts/bench/flask_app.py 5102 >/dev/null 2>&1 &
+  local pin=""; [[ ${1:-} == pinned ]] && pin=$pin_server
+  UPLOADS="$work/flask-uploads" $pin "$venv/bin/python" scripts/bench/flask_app.py 5102 >/dev/null 2>&1 &
   flask=$!; pids+=("$flask")
   wait_up http://127.0.0.1:5102/socket.io/?EIO=4\&transport=polling
 }
+start_socketio() {
+  [[ -d scripts/bench/node_modules/socket.io ]] || (cd scripts/bench && npm install --silent --no-audit --no-fund)
+  UPLOADS="$work/socketio-uploads" $pin_server node scripts/bench/socketio_app.mjs 5103 >/dev/null 2>&1 &
+  socketio=$!; pids+=("$socketio")
+  wait_up http://127.0.0.1:5103/socket.io/?EIO=4\&transport=polling
+}
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+
+# Fan-out pins the server to core 0 and the generator to core 1, so the
+# generator can't starve the server (or the other way round).
+pin_server="taskset -c 0"
+pin_gen="taskset -c 1"
 
 chatdrop_rates=50000,100000,150000,200000,250000,300000,400000,500000
 flask_rates=5000,10000,20000,30000,40000,60000,80000,120000,160000
+socketio_rates=20000,50000,80000,100000,120000,150000,200000,250000
 
 echo "# $(date -u +%F) on $(nproc) cores, $(uname -r); commit $(git rev-parse --short HEAD)"
 for shape in "10 50" "1 500"; do
@@ -50,12 +65,16 @@ for shape in "10 50" "1 500"; do
   [[ $only == all || $only == fanout ]] || continue
   echo; echo "## fan-out: $1 room(s) × $2 clients, 100-byte messages"
   echo; echo "### Chatdrop"; echo
-  start_chatdrop
-  $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" fanout --rooms "$1" --clients "$2" --rates "$chatdrop_rates" 2>/dev/null
+  start_chatdrop pinned
+  $pin_gen $loadgen --url http://127.0.0.1:5101 --pid "$chatdrop" fanout --rooms "$1" --clients "$2" --rates "$chatdrop_rates" 2>/dev/null
   stop "$chatdrop"
+  echo; echo "### Socket.IO 4 on Node (in memory, nothing stored)"; echo
+  start_socketio
+  $pin_gen $loadgen --url http://127.0.0.1:5103 --target flask --pid "$socketio" fanout --rooms "$1" --clients "$2" --rates "$socketio_rates" 2>/dev/null
+  stop "$socketio"
   echo; echo "### original (Flask-SocketIO + eventlet)"; echo
-  start_flask
-  $loadgen --url http://127.0.0.1:5102 --target flask --pid "$flask" fanout --rooms "$1" --clients "$2" --rates "$flask_rates" 2>/dev/null
+  start_flask pinned
+  $pin_gen $loadgen --url http://127.0.0.1:5102 --target flask --pid "$flask" fanout --rooms "$1" --clients "$2" --rates "$flask_rates" 2>/dev/null
   stop "$flask"
 done
 
@@ -100,6 +119,28 @@ if [[ $only == all || $only == page ]]; then
   stop "$chatdrop"
   echo; echo "## first load in Chromium, throttled like a slow phone"; echo
   (cd end2end && CHATDROP_BIN=../target/release/chatdrop node bench/first-load.mjs 10)
+fi
+
+if [[ $only == all || $only == roompage ]]; then
+  # The budget of issue #16: the room page with 100 messages, p99 at 100
+  # concurrent requests, the server on one core and wrk (Debian's, which
+  # reports latency percentiles properly) on the other.
+  command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "roompage: needs wrk: apt-get install wrk" >&2; exit 1; }
+  echo; echo "## room page (100 messages of history), 100 connections, server pinned to one core"; echo
+  start_chatdrop pinned
+  reply=$(curl -s -D - -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' --data 'name=Bench&code=&action=create' http://127.0.0.1:5101/)
+  room=$(tr -d '\r' <<<"$reply" | awk 'tolower($1) == "location:" { print $2 }')
+  cookie=$(tr -d '\r' <<<"$reply" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
+  for i in $(seq 100); do
+    curl -s -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' -H "Cookie: $cookie" \
+      --data "code=${room#/room/}&client_id=b-$i&text=Message+number+$i+of+the+history+a+phone+loads+with+the+page." \
+      http://127.0.0.1:5101/api/post_message
+  done
+  echo '```'
+  $pin_gen wrk -t1 -c100 -d20s --latency -H "Cookie: $cookie" -H 'Accept-Encoding: br' "http://127.0.0.1:5101$room" \
+    | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx'
+  echo '```'
+  stop "$chatdrop"
 fi
 
 if [[ $only == all || $only == lighthouse ]]; then

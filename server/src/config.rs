@@ -8,7 +8,12 @@ use clap::Parser;
 
 /// Chatdrop: self-hosted chat rooms and file sharing.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "chatdrop", version, about)]
+#[command(
+    name = "chatdrop",
+    version,
+    about = "Chatdrop: self-hosted chat rooms and file sharing. Without a command it serves; \
+             the commands look after its data (flags before the command) or talk to a server."
+)]
 pub struct Config {
     /// Address to listen on. The default serves everyone on your network;
     /// use 127.0.0.1 to keep it to this machine.
@@ -20,16 +25,17 @@ pub struct Config {
     pub port: u16,
 
     /// Where the database, the session key and uploads live.
-    #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data", global = true)]
+    #[arg(long, env = "CHATDROP_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
     /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB`. Empty
     /// (the default): `chatdrop.db` in the data dir. Several nodes share
     /// one PostgreSQL database (docs/DEPLOY.md).
-    #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "", global = true)]
+    #[arg(long, env = "CHATDROP_DATABASE_URL", default_value = "")]
     pub database_url: String,
 
-    /// Serve (no command), or look after the data dir.
+    /// Serve (no command), look after the data dir, or use a server from
+    /// the terminal.
     #[command(subcommand)]
     pub command: Option<Command>,
 

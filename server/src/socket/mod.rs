@@ -7,6 +7,7 @@
 
 mod entries;
 mod files;
+mod forward;
 mod outbox;
 
 use std::sync::Arc;
@@ -16,7 +17,6 @@ use app::error::AppError;
 use app::protocol::{ClientMsg, ClientMsgId, Member, Seq, ServerMsg, UploadId};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -43,8 +43,6 @@ pub const MAX_FRAME_BYTES: usize =
 const REPLAY_LIMIT: u64 = 1000;
 /// Events a `Reset` carries: the newest ones.
 pub const RESET_EVENTS: u32 = 50;
-/// Broadcast frames written before one flush, when many are waiting.
-const BATCH: usize = 64;
 /// Sustained frames per second a client may send…
 const FRAMES_PER_SECOND: f64 = 20.0;
 /// …with bursts up to this many.
@@ -119,6 +117,7 @@ pub async fn serve(socket: Socket, room: Arc<Room>, me: Member, chatdrop: &Chatd
             last_typing: None,
             writing: None,
             uploads: Vec::new(),
+            last_flush: now,
         };
         let metrics = crate::metrics::metrics();
         metrics.connections.inc();
@@ -158,6 +157,8 @@ struct Connection<'a> {
     writing: Option<Writing>,
     /// The uploads this connection offered, resumed or wrote to.
     uploads: Vec<UploadId>,
+    /// When broadcasts were last written: how busy the connection is.
+    last_flush: Instant,
 }
 
 impl Connection<'_> {
@@ -290,51 +291,6 @@ impl Connection<'_> {
             ClientMsg::CancelUpload { upload } => self.cancel_upload(out, upload).await,
             ClientMsg::Delete { target } => self.delete(out, target).await,
         }
-    }
-
-    /// Forwards broadcasts: `first` and whatever else is waiting, up to a
-    /// batch, in one flush.
-    async fn forward(
-        &mut self,
-        out: &mut Outbox,
-        rx: &mut Receiver<Broadcast>,
-        first: Result<Broadcast, RecvError>,
-    ) -> Step {
-        let mut next = Some(first);
-        let mut written = 0;
-        while let Some(received) = next.take() {
-            match received {
-                Ok(frame) => {
-                    if frame.gone {
-                        return Err(End::Close(CloseCode::from(ROOM_GONE), "room gone"));
-                    }
-                    if let Some(kick) = frame.kick.as_ref().filter(|k| k.hits(&self.me.user)) {
-                        return Err(End::Close(CloseCode::from(kick.code), kick.reason()));
-                    }
-                    if self.wants(&frame) {
-                        out.feed(frame.text).await?;
-                        written += 1;
-                    }
-                }
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::info!(missed, "slow reader reset");
-                    let metrics = crate::metrics::metrics();
-                    crate::metrics::Metrics::outcome(&metrics.slow_readers, "reset");
-                    self.reset(out).await?;
-                }
-                Err(RecvError::Closed) => return Err(End::Gone),
-            }
-            if written < BATCH {
-                next = match rx.try_recv() {
-                    Ok(frame) => Some(Ok(frame)),
-                    Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
-                    Err(TryRecvError::Empty | TryRecvError::Closed) => None,
-                };
-            }
-        }
-        out.flush().await?;
-        crate::metrics::metrics().deliveries.inc_by(written as u64);
-        Ok(())
     }
 
     async fn ping(&mut self, out: &mut Outbox) -> Step {

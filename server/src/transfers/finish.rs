@@ -1,14 +1,15 @@
 //! How uploads end: complete (sealed into the object store and announced),
 //! or ended for good (cancelled, failed, abandoned) with their bytes deleted;
-//! and the progress the room hears meanwhile.
+//! and the progress the room hears meanwhile; uploads stopped because their
+//! file or room is being deleted.
 
 use std::time::Instant;
 
 use app::error::AppError;
-use app::protocol::{FileStatus, ServerMsg};
+use app::protocol::{FileStatus, RoomCode, ServerMsg, UploadId};
 
 use super::pipeline::blocking;
-use super::{storage, Active, Transfers, PROGRESS_EVERY, SAVE_EVERY};
+use super::{storage, Active, Shared, Transfers, PROGRESS_EVERY, SAVE_EVERY};
 use crate::metrics::{metrics, Metrics};
 use crate::uploads::UploadRow;
 
@@ -81,6 +82,30 @@ impl Transfers {
             }
             Ok(false) => {}
             Err(error) => tracing::error!(%error, upload = %id.0, "ending an upload"),
+        }
+    }
+
+    /// Stops every upload in flight in `room`, which is being deleted: their
+    /// open files close and no more chunks are written.
+    pub async fn drop_room(&self, room: &RoomCode) {
+        self.drop_where(|row| &row.room == room).await;
+    }
+
+    /// Stops upload `id` if it is in flight (its file is being deleted).
+    pub async fn drop_upload(&self, id: &UploadId) {
+        self.drop_where(|row| &row.file.id == id).await;
+    }
+
+    async fn drop_where(&self, doomed: impl Fn(&UploadRow) -> bool) {
+        let active: Vec<Shared> = self.lock().values().cloned().collect();
+        for upload in active {
+            let mut state = upload.lock().await;
+            if doomed(&state.row) {
+                state.writer = None;
+                let id = state.row.file.id.clone();
+                self.lock().remove(&id);
+                self.tails.publish(&id, state.received, FileStatus::Failed);
+            }
         }
     }
 

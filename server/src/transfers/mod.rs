@@ -337,28 +337,9 @@ impl Transfers {
         Ok(())
     }
 
-    /// Stops every upload in flight in `room`, which is being deleted: their
-    /// open files close and no more chunks are written.
-    pub async fn drop_room(&self, room: &RoomCode) {
-        self.drop_where(|row| &row.room == room).await;
-    }
-
-    /// Stops upload `id` if it is in flight (its file is being deleted).
-    pub async fn drop_upload(&self, id: &UploadId) {
-        self.drop_where(|row| &row.file.id == id).await;
-    }
-
-    async fn drop_where(&self, doomed: impl Fn(&UploadRow) -> bool) {
-        let active: Vec<Shared> = self.lock().values().cloned().collect();
-        for upload in active {
-            let mut state = upload.lock().await;
-            if doomed(&state.row) {
-                state.writer = None;
-                let id = state.row.file.id.clone();
-                self.lock().remove(&id);
-                self.tails.publish(&id, state.received, FileStatus::Failed);
-            }
-        }
+    /// Follows `upload`'s progress, if it is in flight on this node.
+    pub fn follow(&self, upload: &UploadId) -> Option<tokio::sync::watch::Receiver<Tail>> {
+        self.tails.follow(upload)
     }
 
     /// The upload if it is `me`'s, in `room`.

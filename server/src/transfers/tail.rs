@@ -52,13 +52,6 @@ impl Tails {
     }
 }
 
-impl super::Transfers {
-    /// Follows `upload`'s progress, if it is in flight on this node.
-    pub fn follow(&self, upload: &UploadId) -> Option<watch::Receiver<Tail>> {
-        self.tails.follow(upload)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
