@@ -49,6 +49,18 @@ start_socketio() {
   wait_up http://127.0.0.1:5103/socket.io/?EIO=4\&transport=polling
 }
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+# A room on the Chatdrop under test with N messages posted through the
+# no-JavaScript form: sets $room (its path) and $cookie (its creator's).
+seed_room() {
+  reply=$(curl -s -D - -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' --data 'name=Bench&code=&action=create' http://127.0.0.1:5101/)
+  room=$(tr -d '\r' <<<"$reply" | awk 'tolower($1) == "location:" { print $2 }')
+  cookie=$(tr -d '\r' <<<"$reply" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
+  for i in $(seq "$1"); do
+    curl -s -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' -H "Cookie: $cookie" \
+      --data "code=${room#/room/}&client_id=b-$i&text=Message+number+$i+of+the+history+a+phone+loads+with+the+page." \
+      http://127.0.0.1:5101/api/post_message
+  done
+}
 
 # Fan-out pins the server to core 0 and the generator to core 1, so the
 # generator can't starve the server (or the other way round).
@@ -107,14 +119,7 @@ if [[ $only == all || $only == page ]]; then
   done
   echo; echo "## room page (20 messages of history) at 100 concurrent requests"; echo
   start_chatdrop
-  reply=$(curl -s -D - -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' --data 'name=Bench&code=&action=create' http://127.0.0.1:5101/)
-  room=$(tr -d '\r' <<<"$reply" | awk 'tolower($1) == "location:" { print $2 }')
-  cookie=$(tr -d '\r' <<<"$reply" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
-  for i in $(seq 20); do
-    curl -s -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' -H "Cookie: $cookie" \
-      --data "code=${room#/room/}&client_id=b-$i&text=Message+number+$i+of+the+history+a+phone+loads+with+the+page." \
-      http://127.0.0.1:5101/api/post_message
-  done
+  seed_room 20
   ab -q -n 5000 -c 100 -C "$cookie" "http://127.0.0.1:5101$room" | grep -E 'Document Length|Requests per second|Non-2xx|  50%|  90%|  99%'
   stop "$chatdrop"
   echo; echo "## first load in Chromium, throttled like a slow phone"; echo
@@ -128,14 +133,7 @@ if [[ $only == all || $only == roompage ]]; then
   command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "roompage: needs wrk: apt-get install wrk" >&2; exit 1; }
   echo; echo "## room page (100 messages of history), 100 connections, server pinned to one core"; echo
   start_chatdrop pinned
-  reply=$(curl -s -D - -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' --data 'name=Bench&code=&action=create' http://127.0.0.1:5101/)
-  room=$(tr -d '\r' <<<"$reply" | awk 'tolower($1) == "location:" { print $2 }')
-  cookie=$(tr -d '\r' <<<"$reply" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
-  for i in $(seq 100); do
-    curl -s -o /dev/null -X POST -H 'Origin: http://127.0.0.1:5101' -H "Cookie: $cookie" \
-      --data "code=${room#/room/}&client_id=b-$i&text=Message+number+$i+of+the+history+a+phone+loads+with+the+page." \
-      http://127.0.0.1:5101/api/post_message
-  done
+  seed_room 100
   echo '```'
   $pin_gen wrk -t1 -c100 -d20s --latency -H "Cookie: $cookie" -H 'Accept-Encoding: br' "http://127.0.0.1:5101$room" \
     | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx'
