@@ -1,8 +1,9 @@
-//! Broadcasts to one client: what is waiting goes out in one write, and
-//! under load the connection lets the senders run a little before writing,
-//! so several frames share a system call.
-
-use std::time::Instant;
+//! Broadcasts to one client: what is waiting goes out in one write.
+//!
+//! Tried and measured, not kept (docs/BENCHMARKS.md, issue #16): letting
+//! the senders run (two yields) before writing, when the connection had
+//! flushed under a millisecond before; fan-out throughput and CPU per
+//! delivery did not move.
 
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::broadcast::Receiver;
@@ -14,12 +15,7 @@ use crate::rooms::Broadcast;
 
 /// Broadcast frames written before one flush, when many are waiting.
 const BATCH: usize = 64;
-/// A connection flushed this recently is under load: before its next
-/// write it lets the other tasks run (the senders among them) up to
-/// [`LINGER_YIELDS`] times to gather more frames into the same write.
-/// An idle connection writes at once, so the latency floor stays.
-const BUSY: std::time::Duration = std::time::Duration::from_millis(1);
-const LINGER_YIELDS: u32 = 2;
+
 impl Connection<'_> {
     /// Forwards broadcasts: `first` and whatever else is waiting, up to a
     /// batch, in one flush.
@@ -31,8 +27,6 @@ impl Connection<'_> {
     ) -> Step {
         let mut next = Some(first);
         let mut written = 0;
-        let busy = self.last_flush.elapsed() < BUSY;
-        let mut yields = 0;
         while let Some(received) = next.take() {
             match received {
                 Ok(frame) => {
@@ -57,15 +51,9 @@ impl Connection<'_> {
             }
             if written < BATCH {
                 next = waiting(rx);
-                if next.is_none() && busy && yields < LINGER_YIELDS {
-                    yields += 1;
-                    tokio::task::yield_now().await;
-                    next = waiting(rx);
-                }
             }
         }
         out.flush().await?;
-        self.last_flush = Instant::now();
         crate::metrics::metrics().deliveries.inc_by(written as u64);
         Ok(())
     }

@@ -117,7 +117,6 @@ pub async fn serve(socket: Socket, room: Arc<Room>, me: Member, chatdrop: &Chatd
             last_typing: None,
             writing: None,
             uploads: Vec::new(),
-            last_flush: now,
         };
         let metrics = crate::metrics::metrics();
         metrics.connections.inc();
@@ -157,8 +156,6 @@ struct Connection<'a> {
     writing: Option<Writing>,
     /// The uploads this connection offered, resumed or wrote to.
     uploads: Vec<UploadId>,
-    /// When broadcasts were last written: how busy the connection is.
-    last_flush: Instant,
 }
 
 impl Connection<'_> {
