@@ -83,16 +83,15 @@ pub async fn download(
         }
         _ => return not_found(),
     };
-    let complete = upload.file.status == FileStatus::Complete;
+    let finished = upload.file.status == FileStatus::Complete;
     let response_status = response.status();
     *response.body_mut() = watch.guard(std::mem::take(response.body_mut()));
     let headers = response.headers_mut();
-    if !complete && response_status.is_success() {
+    if !finished && response_status.is_success() {
         if let Ok(value) = HeaderValue::from_str(mime) {
             headers.insert(header::CONTENT_TYPE, value);
         }
     }
-    let etag = format!("\"{}\"", upload.sha256.as_deref().unwrap_or_default());
     let disposition = disposition(inline, &upload.file.name);
     for (name, value) in [
         (header::CONTENT_DISPOSITION, disposition.as_str()),
@@ -106,7 +105,7 @@ pub async fn download(
         // arriving isn't what it will be: never stored.
         (
             header::CACHE_CONTROL,
-            if complete {
+            if finished {
                 "private, no-cache"
             } else {
                 "no-store"
@@ -117,7 +116,7 @@ pub async fn download(
             headers.insert(name, value);
         }
     }
-    if complete {
+    if let Some(etag) = upload.sha256.as_deref().filter(|_| finished).map(etag) {
         if let Ok(value) = HeaderValue::from_str(&etag) {
             headers.insert(header::ETAG, value);
         }
@@ -139,7 +138,7 @@ async fn complete(
         Ok(meta) if meta.file_type().is_file() => {}
         _ => return None,
     }
-    let etag = format!("\"{sha256}\"");
+    let etag = etag(sha256);
     let matches = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -171,6 +170,11 @@ async fn still_uploading(chatdrop: &Chatdrop, upload: &UploadRow) -> Option<grow
         follow,
         store: chatdrop.store.clone(),
     })
+}
+
+/// A complete file's `ETag`: its content hash, quoted.
+fn etag(sha256: &str) -> String {
+    format!("\"{sha256}\"")
 }
 
 fn not_found() -> Response {

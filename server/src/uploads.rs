@@ -122,12 +122,6 @@ impl Store {
             .await
     }
 
-    /// The upload `id` if it is complete: what downloads serve.
-    pub async fn complete_upload(&self, id: &str) -> Result<Option<UploadRow>, sqlx::Error> {
-        let row = self.upload(&UploadId(id.to_owned())).await?;
-        Ok(row.filter(|r| r.file.status == FileStatus::Complete && r.sha256.is_some()))
-    }
-
     /// Notes how many bytes of an unfinished upload are stored.
     pub async fn set_received(&self, id: &UploadId, received: u64) -> Result<(), sqlx::Error> {
         sqlx::query(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::error::AppError;
-use app::protocol::{ClientMsg, Member, Seq, ServerMsg};
+use app::protocol::{ClientMsg, Seq, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -41,8 +41,6 @@ pub struct Client {
 /// One open socket, past the handshake.
 pub struct Link {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// Who the server says we are.
-    pub you: Member,
     /// The room's newest event when we connected.
     pub latest: Seq,
 }
@@ -120,16 +118,10 @@ impl Client {
                 .map_err(|e| self.refused(e))?;
         let mut link = Link {
             socket,
-            you: Member {
-                user: app::protocol::UserId(String::new()),
-                name: app::protocol::UserName::parse(&self.name)
-                    .map_err(|e| final_(e.to_string()))?,
-            },
             latest: Seq(0),
         };
         loop {
-            if let ServerMsg::Welcome { you, latest } = link.recv().await? {
-                link.you = you;
+            if let ServerMsg::Welcome { latest, .. } = link.recv().await? {
                 link.latest = latest;
                 break;
             }

@@ -64,14 +64,7 @@ impl State {
 
     /// Saves (or, with `None`, forgets) the session under `key`.
     pub fn set_session(&self, key: &str, cookie: Option<String>) -> anyhow::Result<()> {
-        self.change(|saved| match cookie {
-            Some(cookie) => {
-                saved.sessions.insert(key.to_owned(), cookie);
-            }
-            None => {
-                saved.sessions.remove(key);
-            }
-        })
+        self.change(|saved| put(&mut saved.sessions, key, cookie))
     }
 
     /// The unfinished upload saved under `key`.
@@ -81,14 +74,7 @@ impl State {
 
     /// Saves (or, with `None`, forgets) the unfinished upload under `key`.
     pub fn set_pending(&self, key: &str, pending: Option<Pending>) -> anyhow::Result<()> {
-        self.change(|saved| match pending {
-            Some(pending) => {
-                saved.uploads.insert(key.to_owned(), pending);
-            }
-            None => {
-                saved.uploads.remove(key);
-            }
-        })
+        self.change(|saved| put(&mut saved.uploads, key, pending))
     }
 
     fn read(&self) -> anyhow::Result<Saved> {
@@ -118,6 +104,14 @@ impl State {
             .with_context(|| format!("writing {}", self.path.display()))?;
         Ok(())
     }
+}
+
+/// Files `value` under `key`, or with `None` forgets it.
+fn put<V>(map: &mut BTreeMap<String, V>, key: &str, value: Option<V>) {
+    match value {
+        Some(value) => map.insert(key.to_owned(), value),
+        None => map.remove(key),
+    };
 }
 
 fn default_dir() -> Option<PathBuf> {

@@ -96,11 +96,11 @@ async fn send_from(
     let mut reader = tokio::fs::File::open(&file.path)
         .await
         .with_context(|| format!("opening {}", file.path.display()))?;
+    reader.seek(SeekFrom::Start(offset)).await?;
     let (mut sent, mut stored) = (offset, offset);
     let mut complete = false;
     while !complete {
         if sent < file.size && sent - stored < WINDOW {
-            reader.seek(SeekFrom::Start(sent)).await?;
             while sent < file.size && sent - stored < WINDOW {
                 let n = (file.size - sent).min(MAX_CHUNK_BYTES as u64) as usize;
                 let mut frame = vec![0; CHUNK_HEADER_BYTES + n];
@@ -143,6 +143,7 @@ async fn send_from(
                 ..
             } if u == *upload => {
                 // The server has up to `expected`: go on from there.
+                reader.seek(SeekFrom::Start(expected)).await?;
                 sent = expected;
                 stored = expected;
                 bar.set_position(stored);

@@ -2,6 +2,8 @@
 //! stream what is stored, wait for the rest and end with the last byte,
 //! or fail when the upload does.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::protocol::{FileStatus, UploadId};
@@ -14,6 +16,21 @@ use crate::ws::Ws;
 
 const CHUNK: usize = 256 * 1024;
 
+/// A server, Ada's socket and her offer of `size` noise bytes named
+/// `name`, with a count of the bytes the server has stored so far.
+async fn uploading(
+    name: &str,
+    size: usize,
+    seed: u64,
+) -> (TestApp, Ws, Vec<u8>, UploadId, Arc<AtomicU64>) {
+    let app = TestApp::spawn().await;
+    let ada = sign_in(&app, "Ada", None).await;
+    let mut ws = Ws::join(&app, &ada, 0).await;
+    let bytes = noise(size, seed);
+    let (upload, _) = ws.offer("f-1", name, &bytes, None).await.unwrap();
+    (app, ws, bytes, upload, Arc::default())
+}
+
 /// What a download read to its end got: bytes stored when its first
 /// arrived, and the SHA-256 and length of all, or the error that ended it.
 type Downloaded = (u64, Result<(String, u64), String>);
@@ -22,7 +39,7 @@ type Downloaded = (u64, Result<(String, u64), String>);
 fn start_download(
     app: &TestApp,
     upload: &UploadId,
-    stored: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stored: Arc<AtomicU64>,
 ) -> tokio::task::JoinHandle<Downloaded> {
     let url = app.url(&upload.href());
     tokio::spawn(async move {
@@ -33,7 +50,7 @@ fn start_download(
             match response.chunk().await {
                 Ok(None) => break,
                 Ok(Some(bytes)) => {
-                    first_at.get_or_insert(stored.load(std::sync::atomic::Ordering::SeqCst));
+                    first_at.get_or_insert(stored.load(Ordering::SeqCst));
                     hash.update(&bytes);
                     len += bytes.len() as u64;
                 }
@@ -52,7 +69,7 @@ async fn send(
     bytes: &[u8],
     from: usize,
     to: usize,
-    stored: &std::sync::atomic::AtomicU64,
+    stored: &AtomicU64,
 ) {
     let mut at = from;
     while at < to {
@@ -61,19 +78,14 @@ async fn send(
             .put(upload, at as u64, &bytes[at..end])
             .await
             .expect("chunk stored");
-        stored.store(now, std::sync::atomic::Ordering::SeqCst);
+        stored.store(now, Ordering::SeqCst);
         at = end;
     }
 }
 
 #[tokio::test]
 async fn a_200_mb_download_started_at_10_percent_ends_byte_identical() {
-    let app = TestApp::spawn().await;
-    let ada = sign_in(&app, "Ada", None).await;
-    let mut ws = Ws::join(&app, &ada, 0).await;
-    let bytes = noise(200 << 20, 11);
-    let (upload, _) = ws.offer("f-1", "film.mkv", &bytes, None).await.unwrap();
-    let stored = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (app, mut ws, bytes, upload, stored) = uploading("film.mkv", 200 << 20, 11).await;
     let tenth = bytes.len() / 10;
     send(&mut ws, &upload, &bytes, 0, tenth, &stored).await;
 
@@ -99,12 +111,7 @@ async fn a_200_mb_download_started_at_10_percent_ends_byte_identical() {
 
 #[tokio::test]
 async fn a_cancelled_upload_fails_its_download_instead_of_ending_it_short() {
-    let app = TestApp::spawn().await;
-    let ada = sign_in(&app, "Ada", None).await;
-    let mut ws = Ws::join(&app, &ada, 0).await;
-    let bytes = noise(8 << 20, 12);
-    let (upload, _) = ws.offer("f-1", "draft.bin", &bytes, None).await.unwrap();
-    let stored = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (app, mut ws, bytes, upload, stored) = uploading("draft.bin", 8 << 20, 12).await;
     send(&mut ws, &upload, &bytes, 0, 2 << 20, &stored).await;
     let download = start_download(&app, &upload, stored.clone());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -126,12 +133,7 @@ async fn a_cancelled_upload_fails_its_download_instead_of_ending_it_short() {
 
 #[tokio::test]
 async fn a_range_within_the_stored_part_is_served_at_once_and_past_the_end_refused() {
-    let app = TestApp::spawn().await;
-    let ada = sign_in(&app, "Ada", None).await;
-    let mut ws = Ws::join(&app, &ada, 0).await;
-    let bytes = noise(4 << 20, 13);
-    let (upload, _) = ws.offer("f-1", "parts.bin", &bytes, None).await.unwrap();
-    let stored = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (app, mut ws, bytes, upload, stored) = uploading("parts.bin", 4 << 20, 13).await;
     send(&mut ws, &upload, &bytes, 0, 1 << 20, &stored).await;
     let client = reqwest::Client::new();
     let get = |range: &'static str| {
