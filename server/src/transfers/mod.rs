@@ -82,6 +82,8 @@ pub struct Transfers {
     // Held only to look up, insert or remove, never across an `.await`.
     active: Mutex<HashMap<UploadId, Shared>>,
     /// How far each one got, for downloads that start before it ends.
+    /// Apart from `active`: a download must not wait on an upload's lock,
+    /// which each chunk's write holds.
     tails: tail::Tails,
 }
 
